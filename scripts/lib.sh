@@ -1,0 +1,18 @@
+# Shared by scripts/setup and scripts/env.sh: where the tools live. Sourced, never run.
+# The versions are pinned once: the Pulumi CLI is built at the release of the @pulumi/pulumi
+# version in package.json (scripts/pulumi-cli/go.mod must name the same), Node at NODE_VERSION.
+PULUMI_NETNS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NODE_VERSION=22.23.3
+PULUMI_VERSION=$(sed -n 's/^ *"@pulumi\/pulumi": *"\([0-9.]*\)".*/\1/p' "$PULUMI_NETNS_ROOT/package.json" | head -n 1)
+PULUMI_NETNS_CACHE=${PULUMI_NETNS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-netns}
+PULUMI_NETNS_NODE_BIN=$PULUMI_NETNS_CACHE/node-$NODE_VERSION/node_modules/node/bin
+# PulumiCommand.get({ root }) runs ROOT/bin/pulumi: this is that root.
+PULUMI_NETNS_PULUMI_ROOT=$PULUMI_NETNS_CACHE/pulumi-v$PULUMI_VERSION
+PULUMI_NETNS_PULUMI_BIN=$PULUMI_NETNS_PULUMI_ROOT/bin
+
+# The first Node >= 22 found: the system's if new enough, else the one setup installs.
+pulumi_netns_node_dir() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -ge 22 ] 2>/dev/null; then dirname "$(command -v node)"; else echo "$PULUMI_NETNS_NODE_BIN"; fi
+}
