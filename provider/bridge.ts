@@ -1,0 +1,47 @@
+import { bridgeAdd, bridgeSet } from "./kernel/bridge";
+import { OWNED_LINK_GROUP } from "./kernel/ip";
+import { checkWith } from "./lifecycle";
+import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkProvider, type LinkOutputs, type LinkSpec, type Owned } from "./link";
+import { bridgeSchema, type BridgeResolved } from "./schema/bridge";
+
+/** What a Bridge keeps in state: the link as the kernel has it, and its bridge settings. */
+export interface BridgeOutputs extends LinkOutputs {
+  readonly stp: boolean;
+  readonly vlanFiltering: boolean;
+  /** Seconds. */
+  readonly forwardDelay: number;
+  /** Seconds. */
+  readonly ageingTime: number;
+  readonly adopt: boolean;
+  readonly managedBy: string;
+}
+
+type Inputs = BridgeResolved & LinkSpec & Owned;
+
+export const bridgeProvider = singleLinkProvider<Inputs, Omit<BridgeOutputs, keyof LinkOutputs | keyof Owned>>({
+  resource: "Bridge",
+  kernelKind: "bridge",
+  kernelChosen: [...KERNEL_CHOSEN_LINK_FIELDS, "forwardDelay", "ageingTime"],
+  check: checkWith(bridgeSchema),
+  add: (inputs) => bridgeAdd(inputs.namespace, inputs.name, { ...inputs, group: OWNED_LINK_GROUP }),
+  settingLines(inputs, observed) {
+    const now = observed?.state.bridge;
+    const changed = {
+      ...(now?.stp !== inputs.stp ? { stp: inputs.stp } : {}),
+      ...(now?.vlanFiltering !== inputs.vlanFiltering ? { vlanFiltering: inputs.vlanFiltering } : {}),
+      ...(inputs.forwardDelay !== undefined && now?.forwardDelay !== inputs.forwardDelay
+        ? { forwardDelay: inputs.forwardDelay }
+        : {}),
+      ...(inputs.ageingTime !== undefined && now?.ageingTime !== inputs.ageingTime
+        ? { ageingTime: inputs.ageingTime }
+        : {}),
+    };
+    // A bridge just added already has its settings; an existing one gets only what differs.
+    const line = observed ? bridgeSet(inputs.name, changed) : [];
+    return line.length > 0 ? [line] : [];
+  },
+  outputs(_inputs, observed) {
+    const b = observed.state.bridge ?? { stp: false, vlanFiltering: false, forwardDelay: 0, ageingTime: 0 };
+    return { stp: b.stp, vlanFiltering: b.vlanFiltering, forwardDelay: b.forwardDelay, ageingTime: b.ageingTime };
+  },
+});

@@ -1,0 +1,42 @@
+// Glue between the zod schemas and Pulumi's dynamic provider contract.
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { validate } from "./schema/common";
+
+/** `check` for a kind: every failure, each naming its field; inputs with defaults applied. */
+export function checkWith(schema: z.ZodType) {
+  return async (_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> => {
+    const { inputs, failures } = validate(schema, news);
+    return failures.length > 0 ? { inputs: news, failures } : { inputs: inputs as Record<string, unknown> };
+  };
+}
+
+/** Where a link or namespace lives, for messages: `namespace "x"` or `the host namespace`. */
+export function describeNamespace(namespace: string | undefined): string {
+  return namespace === undefined ? "the host namespace" : `namespace ${JSON.stringify(namespace)}`;
+}
+
+/** The error for an object that exists but is not ours, and how to take it over. */
+export function collisionError(what: string, owner: string | undefined): Error {
+  const by = owner ? ` (it is marked as managed by ${owner})` : " (it carries no pulumi-netns mark)";
+  return new Error(
+    `${what} already exists and this stack did not create it${by}; nothing was changed. ` +
+      "Choose another name, remove it yourself, or set `adopt: true` on the resource to take it over " +
+      "(a stack deletes what it adopted on destroy).",
+  );
+}
+
+/**
+ * State records what the kernel has, including values it chose itself (an MTU, a random MAC)
+ * where the inputs left them unset. Those are not drift: this drops them from `olds` before
+ * diffing, for each key that `news` leaves unset.
+ */
+export function withoutKernelChoices(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  keys: readonly string[],
+): Record<string, unknown> {
+  const view = { ...olds };
+  for (const key of keys) if (news[key] === undefined) delete view[key];
+  return view;
+}

@@ -1,0 +1,248 @@
+// What every link resource shares: reading a link as outputs, the ownership decision on create,
+// and the batch lines that converge a link's common fields.
+import { addressAdd, addressDelete, addressList, normalizeCidr } from "./kernel/address";
+import { NotFoundError } from "./kernel/errors";
+import { defaultIp, MARK_PREFIX } from "./kernel/ip";
+import {
+  linkDelete,
+  linkOwnership,
+  linkSetAddress,
+  linkSetAlias,
+  linkSetDown,
+  linkSetMaster,
+  linkSetMtu,
+  linkSetNoMaster,
+  linkSetUp,
+  linkShow,
+  type LinkState,
+} from "./kernel/link";
+import type * as pulumi from "@pulumi/pulumi";
+import { collisionError, describeNamespace, withoutKernelChoices } from "./lifecycle";
+import { assertPrivileged } from "./privileges";
+import { diffInputs } from "./schema/diff";
+
+/** The desired common state of one link, as resolved by the schema (nothing unknown at apply time). */
+export interface LinkSpec {
+  readonly name: string;
+  readonly namespace?: string | undefined;
+  readonly addresses: readonly string[];
+  readonly mtu?: number | undefined;
+  readonly macAddress?: string | undefined;
+  readonly up: boolean;
+  readonly master?: string | undefined;
+}
+
+/** A link as the kernel has it: what a link resource reports (and what `refresh` compares). */
+export interface LinkOutputs {
+  readonly name: string;
+  /** Omitted: the host namespace. */
+  readonly namespace?: string;
+  /** The global addresses on the link (link-local IPv6 left out), normalised and sorted. */
+  readonly addresses: string[];
+  readonly mtu: number;
+  readonly macAddress: string;
+  /** Administratively up. */
+  readonly up: boolean;
+  /** The bridge it is enslaved to, if any. */
+  readonly master?: string;
+  readonly ifindex: number;
+  /** `UP`, `DOWN`, `LOWERLAYERDOWN`, ...: whether traffic can flow, not only whether it was set up. */
+  readonly operstate: string;
+}
+
+/** Link outputs the kernel picks when the inputs leave them unset. */
+export const KERNEL_CHOSEN_LINK_FIELDS = ["mtu", "macAddress"] as const;
+
+/** A link read from the kernel with its addresses. */
+export interface ObservedLink {
+  readonly state: LinkState;
+  readonly addresses: readonly string[];
+}
+
+/**
+ * Reads link `name` in `namespace` with its addresses; undefined when it does not exist, or when
+ * its namespace does not (the link went with it).
+ */
+export async function observeLink(namespace: string | undefined, name: string): Promise<ObservedLink | undefined> {
+  try {
+    const state = await linkShow(namespace, name);
+    if (!state) return undefined;
+    return { state, addresses: (await addressList(namespace, name)).map(normalizeCidr).sort() };
+  } catch (e) {
+    if (e instanceof NotFoundError && e.missing === "netns") return undefined;
+    throw e;
+  }
+}
+
+/** The outputs of an observed link. */
+export function linkOutputs(namespace: string | undefined, observed: ObservedLink): LinkOutputs {
+  const { state } = observed;
+  return {
+    name: state.name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    addresses: [...observed.addresses],
+    mtu: state.mtu,
+    macAddress: state.mac ?? "",
+    up: state.adminUp,
+    ...(state.master !== undefined ? { master: state.master } : {}),
+    ifindex: state.ifindex,
+    operstate: state.operstate,
+  };
+}
+
+/** What create does with a link of the wanted name: make it, or converge the one that is there. */
+export type CreatePlan = { readonly action: "add" } | { readonly action: "converge"; readonly observed: ObservedLink };
+
+/**
+ * Decides what create does about an existing link: ours (a run that was interrupted) or adopted
+ * is converged; anything else is refused before any change, naming the object and how to adopt it.
+ */
+export function planCreate(
+  spec: LinkSpec,
+  observed: ObservedLink | undefined,
+  options: { managedBy: string; adopt: boolean; kind: string },
+): CreatePlan {
+  if (!observed) return { action: "add" };
+  const what = `Interface ${JSON.stringify(spec.name)} in ${describeNamespace(spec.namespace)}`;
+  const ownership = linkOwnership(observed.state, options.managedBy);
+  if (ownership === "foreign" && !options.adopt) {
+    const alias = observed.state.alias;
+    throw collisionError(what, alias?.startsWith(MARK_PREFIX) ? alias.slice(MARK_PREFIX.length) : undefined);
+  }
+  if (observed.state.kind !== options.kind) {
+    throw new Error(
+      `${what} already exists as a ${observed.state.kind ?? "device without a kind"}, not a ${options.kind}; ` +
+        "nothing was changed. Choose another name or remove it.",
+    );
+  }
+  return { action: "converge", observed };
+}
+
+/**
+ * The `ip -batch` lines (in the link's namespace) that take the observed link to `spec` and
+ * mark it as ours. Order matters: the mark first, so an interrupted run leaves it recognisable;
+ * `up` last, so the link carries traffic only once it is complete.
+ */
+export function convergeLines(spec: LinkSpec, observed: ObservedLink | undefined, managedBy: string): string[][] {
+  const { name } = spec;
+  const state = observed?.state;
+  const lines: string[][] = [];
+  const alias = MARK_PREFIX + managedBy;
+  if (state?.alias !== alias) lines.push(linkSetAlias(name, alias));
+  if (spec.mtu !== undefined && state?.mtu !== spec.mtu) lines.push(linkSetMtu(name, spec.mtu));
+  if (spec.macAddress !== undefined && state?.mac !== spec.macAddress.toLowerCase()) {
+    lines.push(linkSetAddress(name, spec.macAddress));
+  }
+  if (spec.master !== state?.master) {
+    lines.push(spec.master !== undefined ? linkSetMaster(name, spec.master) : linkSetNoMaster(name));
+  }
+  const have = new Set(observed?.addresses ?? []);
+  const want = new Set(spec.addresses.map(normalizeCidr));
+  for (const cidr of have) if (!want.has(cidr)) lines.push(addressDelete(cidr, name));
+  for (const cidr of want) if (!have.has(cidr)) lines.push(addressAdd(cidr, name));
+  if (spec.up !== (state?.adminUp ?? false)) lines.push(spec.up ? linkSetUp(name) : linkSetDown(name));
+  return lines;
+}
+
+/** Runs each namespace's lines as one `ip -batch`, the namespaces in parallel. */
+export async function applyLines(perNamespace: ReadonlyMap<string | undefined, string[][]>): Promise<void> {
+  await Promise.all([...perNamespace].map(([namespace, lines]) => defaultIp().batch(namespace, lines)));
+}
+
+/** True unless the link is someone else's: ours, half made by us, or adopted (adopt marks it ours). */
+export function isOurs(observed: ObservedLink | undefined, managedBy: string): observed is ObservedLink {
+  return observed !== undefined && linkOwnership(observed.state, managedBy) !== "foreign";
+}
+
+/** What differs between the single-link kinds (bridge, tap) for {@link singleLinkProvider}. */
+export interface SingleLinkKind<Inputs extends LinkSpec & Owned, Extra> {
+  readonly resource: "Bridge" | "TapDevice";
+  /** The kernel's `info_kind` of the link. */
+  readonly kernelKind: string;
+  /** Outputs the kernel picks when the inputs leave them unset (see withoutKernelChoices). */
+  readonly kernelChosen: readonly string[];
+  readonly check: NonNullable<pulumi.dynamic.ResourceProvider["check"]>;
+  /** Creates the link (down, in our device group). */
+  add(inputs: Inputs): Promise<void>;
+  /** Extra batch lines converging the kind's own settings. */
+  settingLines(inputs: Inputs, observed: ObservedLink | undefined): string[][];
+  /** The kind's own outputs, read from the kernel. */
+  outputs(inputs: Inputs, observed: ObservedLink): Extra;
+}
+
+/** Inputs every resource carries. */
+export interface Owned {
+  readonly managedBy: string;
+  readonly adopt: boolean;
+}
+
+/** The dynamic provider of a kind that is one link (bridge, tap). */
+export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
+  kind: SingleLinkKind<Inputs, Extra>,
+): pulumi.dynamic.ResourceProvider {
+  const converge = async (inputs: Inputs, observed: ObservedLink | undefined) => {
+    const lines = [...kind.settingLines(inputs, observed), ...convergeLines(inputs, observed, inputs.managedBy)];
+    await applyLines(new Map([[inputs.namespace, lines]]));
+  };
+  const read = async (inputs: Inputs) => {
+    const observed = await observeLink(inputs.namespace, inputs.name);
+    if (!observed) return undefined;
+    return {
+      ...kind.outputs(inputs, observed),
+      ...linkOutputs(inputs.namespace, observed),
+      adopt: inputs.adopt,
+      managedBy: inputs.managedBy,
+    };
+  };
+  const mustRead = async (inputs: Inputs) => {
+    const outs = await read(inputs);
+    if (!outs) throw new Error(`${kind.resource} ${JSON.stringify(inputs.name)} vanished while it was being set up`);
+    return outs;
+  };
+  return {
+    check: kind.check,
+
+    async diff(_id, olds, news) {
+      return diffInputs(kind.resource, withoutKernelChoices(olds, news, kind.kernelChosen), news);
+    },
+
+    async create(inputs: Inputs) {
+      assertPrivileged();
+      const observed = await observeLink(inputs.namespace, inputs.name);
+      const plan = planCreate(inputs, observed, { ...inputs, kind: kind.kernelKind });
+      if (plan.action === "add") await kind.add(inputs);
+      try {
+        await converge(inputs, observed);
+        return { id: `${inputs.namespace ?? ""}/${inputs.name}`, outs: await mustRead(inputs) };
+      } catch (e) {
+        if (plan.action === "add") await linkDelete(inputs.namespace, inputs.name);
+        throw e;
+      }
+    },
+
+    async read(id, props?: Inputs) {
+      assertPrivileged();
+      const outs = props && (await read(props));
+      return outs ? { id, props: outs } : {};
+    },
+
+    async update(_id, _olds, news: Inputs) {
+      assertPrivileged();
+      const observed = await observeLink(news.namespace, news.name);
+      if (!observed) {
+        throw new Error(
+          `${kind.resource} ${JSON.stringify(news.name)} in ${describeNamespace(news.namespace)} is gone from ` +
+            "the kernel: run `pulumi refresh` and then `pulumi up` to create it again.",
+        );
+      }
+      await converge(news, observed);
+      return { outs: await mustRead(news) };
+    },
+
+    async delete(_id, props: Inputs) {
+      assertPrivileged();
+      const observed = await observeLink(props.namespace, props.name);
+      if (isOurs(observed, props.managedBy)) await linkDelete(props.namespace, props.name);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { BridgeInputs } from "../provider/schema/bridge";
+import { type DeepInput, managedBy, TYPE_MODULE } from "./common";
+import { linkOutputProperties } from "./link";
+import { providerFor } from "./provider";
+
+/** Inputs of a {@link Bridge}. */
+export type BridgeArgs = DeepInput<Omit<BridgeInputs, "managedBy">>;
+
+/** A Linux bridge (`ip link add name X type bridge`); ports join it with `master`. */
+export class Bridge extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly namespace: pulumi.Output<string | undefined>;
+  declare public readonly addresses: pulumi.Output<string[]>;
+  declare public readonly mtu: pulumi.Output<number>;
+  declare public readonly macAddress: pulumi.Output<string>;
+  declare public readonly up: pulumi.Output<boolean>;
+  declare public readonly master: pulumi.Output<string | undefined>;
+  declare public readonly ifindex: pulumi.Output<number>;
+  declare public readonly operstate: pulumi.Output<string>;
+  declare public readonly stp: pulumi.Output<boolean>;
+  declare public readonly vlanFiltering: pulumi.Output<boolean>;
+  declare public readonly forwardDelay: pulumi.Output<number>;
+  declare public readonly ageingTime: pulumi.Output<number>;
+
+  constructor(name: string, args: BridgeArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerFor("Bridge"),
+      name,
+      {
+        ...linkOutputProperties,
+        stp: undefined,
+        vlanFiltering: undefined,
+        forwardDelay: undefined,
+        ageingTime: undefined,
+        ...(args as object),
+        managedBy: managedBy("Bridge", name),
+      },
+      opts,
+      TYPE_MODULE,
+      "Bridge",
+    );
+  }
+}

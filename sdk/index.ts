@@ -1,0 +1,5 @@
+export { Bridge, type BridgeArgs } from "./bridge";
+export { Namespace, type NamespaceArgs } from "./namespace";
+export { TapDevice, type TapDeviceArgs } from "./tapDevice";
+export { VethPair, type VethPairArgs } from "./vethPair";
+export type { LinkOutputs } from "../provider/link";

@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { NamespaceInputs } from "../provider/schema/namespace";
+import { type DeepInput, managedBy, TYPE_MODULE } from "./common";
+import { providerFor } from "./provider";
+
+/** Inputs of a {@link Namespace}. */
+export type NamespaceArgs = DeepInput<Omit<NamespaceInputs, "managedBy" | "name"> & { name?: string }>;
+
+/**
+ * A Linux network namespace (`ip netns add NAME`), with its loopback up and `net.*` sysctls
+ * applied inside it.
+ */
+export class Namespace extends pulumi.dynamic.Resource {
+  /** The namespace's name under /run/netns. */
+  declare public readonly name: pulumi.Output<string>;
+  /** The `net.*` sysctls applied inside the namespace. */
+  declare public readonly sysctls: pulumi.Output<Record<string, string>>;
+  /** Whether this stack took over a namespace it did not create. */
+  declare public readonly adopt: pulumi.Output<boolean>;
+  /** The inode of the namespace's nsfs file: its stable kernel identity while it exists. */
+  declare public readonly inode: pulumi.Output<number>;
+
+  constructor(name: string, args: NamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    const a = args as Record<string, unknown>;
+    super(
+      providerFor("Namespace"),
+      name,
+      { ...a, name: a.name ?? name, managedBy: managedBy("Namespace", name), inode: undefined },
+      opts,
+      TYPE_MODULE,
+      "Namespace",
+    );
+  }
+}

@@ -1,0 +1,30 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { LinkOutputs } from "../provider/link";
+import type { VethPairInputs } from "../provider/schema/vethPair";
+import { type DeepInput, managedBy, TYPE_MODULE } from "./common";
+import { providerFor } from "./provider";
+
+/** Inputs of a {@link VethPair}. */
+export type VethPairArgs = DeepInput<Omit<VethPairInputs, "managedBy">>;
+
+/**
+ * A veth pair whose two ends are created directly in their namespaces in one kernel call
+ * (`ip link add name A netns N1 type veth peer name B netns N2`).
+ */
+export class VethPair extends pulumi.dynamic.Resource {
+  /** End `a` as the kernel has it. */
+  declare public readonly a: pulumi.Output<LinkOutputs>;
+  /** End `b` as the kernel has it. */
+  declare public readonly b: pulumi.Output<LinkOutputs>;
+
+  constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerFor("VethPair"),
+      name,
+      { ...(args as object), managedBy: managedBy("VethPair", name) },
+      opts,
+      TYPE_MODULE,
+      "VethPair",
+    );
+  }
+}
