@@ -10,3 +10,6 @@ export function requireRoot(t: TestContext): boolean {
   t.skip("needs root (CAP_NET_ADMIN)");
   return false;
 }
+
+/** For suite hooks, which cannot skip: whether the kernel work can run at all. */
+export const isRoot = (): boolean => process.getuid?.() === 0;

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { netnsReadMark, netnsRemoveMark, netnsWriteMark } from "../../../provider/kernel/netns";
+import { uniquePrefix } from "../../helpers/names";
+import { ip, ipJson, namespaceNames, removeByPrefix } from "../../helpers/readback";
+import { requireRoot } from "../../helpers/root";
+import { driver, managedBy } from "./harness";
+
+const p = uniquePrefix();
+const ns = driver("Namespace");
+
+describe("Namespace provider against the kernel", { concurrency: false }, () => {
+  before(() => removeByPrefix(p));
+  after(() => removeByPrefix(p));
+
+  test("create, read, update sysctls, delete; delete again is success", async (t) => {
+    if (!requireRoot(t)) return;
+    const name = `${p}-a`;
+    const mark = managedBy(p, "Namespace", "a");
+    const { id, outs } = await ns.create({
+      name,
+      managedBy: mark,
+      sysctls: { "net.ipv4.ip_forward": "1" },
+    });
+    assert.equal(id, name);
+    assert.ok(namespaceNames().includes(name));
+    assert.equal(outs.inode, statSync(`/run/netns/${name}`).ino);
+    const [lo] = ipJson<{ flags: string[] }[]>(["-n", name, "link", "show", "dev", "lo"]);
+    assert.ok(lo?.flags.includes("UP"), "loopback is up");
+    assert.equal(await netnsReadMark(name), mark);
+
+    const read = await ns.read(id, outs);
+    assert.deepEqual(read.props?.sysctls, { "net.ipv4.ip_forward": "1" });
+
+    const { diff, result } = await ns.update(id, outs, { name, managedBy: mark, sysctls: { "net.ipv4.ip_forward": "0" } });
+    assert.deepEqual(diff.replaces, []);
+    assert.equal(result.outs.inode, outs.inode, "updated in place");
+    assert.deepEqual((await ns.read(id, result.outs)).props?.sysctls, { "net.ipv4.ip_forward": "0" });
+
+    await ns.delete(id, result.outs);
+    assert.ok(!namespaceNames().includes(name));
+    assert.equal(await netnsReadMark(name), undefined);
+    await ns.delete(id, result.outs);
+    assert.deepEqual(await ns.read(id, result.outs), {}, "read reports it gone");
+  });
+
+  test("a namespace someone else made is refused, untouched, and adoptable", async (t) => {
+    if (!requireRoot(t)) return;
+    const name = `${p}-b`;
+    ip(["netns", "add", name]);
+    const inode = statSync(`/run/netns/${name}`).ino;
+    await assert.rejects(ns.create({ name, managedBy: managedBy(p, "Namespace", "b") }), (e: Error) => {
+      assert.match(e.message, new RegExp(`Network namespace "${name}" already exists`));
+      assert.match(e.message, /adopt: true/);
+      return true;
+    });
+    assert.equal(statSync(`/run/netns/${name}`).ino, inode, "not re-created");
+    assert.equal(await netnsReadMark(name), undefined, "not marked");
+
+    const mark = managedBy(p, "Namespace", "b");
+    const { outs } = await ns.create({ name, managedBy: mark, adopt: true });
+    assert.equal(outs.inode, inode, "adopted, not re-created");
+    await ns.delete(name, outs);
+    assert.ok(!namespaceNames().includes(name), "an adopted namespace goes on delete");
+  });
+
+  test("create resumes a namespace its own interrupted run left", async (t) => {
+    if (!requireRoot(t)) return;
+    const name = `${p}-c`;
+    const mark = managedBy(p, "Namespace", "c");
+    await netnsWriteMark(name, mark);
+    ip(["netns", "add", name]);
+    const { outs } = await ns.create({ name, managedBy: mark });
+    assert.equal(outs.inode, statSync(`/run/netns/${name}`).ino);
+    await ns.delete(name, outs);
+  });
+
+  test("delete leaves a namespace of the same name that someone else re-created", async (t) => {
+    if (!requireRoot(t)) return;
+    const name = `${p}-d`;
+    const { outs } = await ns.create({ name, managedBy: managedBy(p, "Namespace", "d") });
+    ip(["netns", "delete", name]);
+    ip(["netns", "add", name]);
+    await netnsRemoveMark(name);
+    await ns.delete(name, outs);
+    assert.ok(namespaceNames().includes(name), "not ours any more: left alone");
+    ip(["netns", "delete", name]);
+  });
+});
