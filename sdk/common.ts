@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceKind } from "./provider";
 
@@ -11,10 +12,22 @@ export type DeepInput<T> = T extends string | number | boolean | undefined | nul
 /** Module of the type tokens: resources show as `pulumi-nodejs:netns:VethPair`. */
 export const TYPE_MODULE = "netns";
 
+/** The schema's limit for `managedBy` (it becomes part of a 255-byte interface alias). */
+const MANAGED_BY_MAX_BYTES = 200;
+
+// encodeURIComponent leaves these alone, but `ip -batch` reads a quote as a quote.
+const encode = (part: string) =>
+  encodeURIComponent(part).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 /**
- * The ownership mark of a resource: `<project>/<stack>/<kind>/<name>`, each part URI-encoded so
- * the mark has no whitespace or quotes (it goes into an interface alias and an `ip -batch` line).
+ * The ownership mark of a resource: `<project>/<stack>/<kind>/<name>`, each part percent-encoded
+ * so the mark has no blanks or quotes (it goes into an interface alias and an `ip -batch` line).
+ * A mark that would be too long keeps its start and ends in a hash of the whole, so it stays
+ * unique per resource.
  */
 export function managedBy(kind: ResourceKind, name: string): string {
-  return [pulumi.getProject(), pulumi.getStack(), kind, name].map(encodeURIComponent).join("/");
+  const mark = [pulumi.getProject(), pulumi.getStack(), kind, name].map(encode).join("/");
+  if (mark.length <= MANAGED_BY_MAX_BYTES) return mark;
+  const hash = createHash("sha256").update(mark).digest("hex").slice(0, 16);
+  return `${mark.slice(0, MANAGED_BY_MAX_BYTES - hash.length - 1)}~${hash}`;
 }

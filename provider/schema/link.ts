@@ -1,0 +1,66 @@
+/**
+ * Fields every link kind shares (the `LinkAttrs` of vishvananda/netlink). A link lives in
+ * `namespace`, or in the host namespace when `namespace` is omitted.
+ */
+import { z } from "zod";
+import {
+  addressList,
+  interfaceName,
+  interfaceNameProblems,
+  isUnknown,
+  type Known,
+  macAddress,
+  mtu,
+  namespaceName,
+  orUnknown,
+  upField,
+} from "./common";
+
+export const linkFields = {
+  /** Interface name; see `interfaceNameProblems`. Changing it replaces the link. */
+  name: orUnknown(interfaceName),
+  /** Namespace the link lives in; omitted means the host namespace. Changing it replaces the link. */
+  namespace: orUnknown(namespaceName).optional(),
+  /** Addresses in CIDR form (`10.0.0.1/24`, `fd00::1/64`); a set: order does not matter. */
+  addresses: orUnknown(addressList).default([]),
+  /** Omitted: the kernel's default for the link kind, left as found. */
+  mtu: orUnknown(mtu).optional(),
+  /** Unicast MAC address; omitted: the kernel picks a random one. */
+  macAddress: orUnknown(macAddress).optional(),
+  /** Administrative state (`ip link set dev X up`). */
+  up: upField,
+  /** A bridge in the same namespace to enslave this link to (`ip link set dev X master Y`). */
+  master: orUnknown(interfaceName).optional(),
+};
+
+/** A link cannot be its own master; skipped while either name is unknown. */
+export function refineLink(
+  value: unknown,
+  ctx: z.core.$RefinementCtx,
+  path: readonly PropertyKey[] = [],
+): void {
+  if (typeof value !== "object" || value === null) return;
+  const { name, master } = value as { name?: unknown; master?: unknown };
+  if (typeof name !== "string" || typeof master !== "string" || isUnknown(name) || isUnknown(master)) return;
+  if (interfaceNameProblems(name).length > 0) return;
+  if (name === master) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...path, "master"],
+      input: master,
+      message: `a link cannot be its own master; ${JSON.stringify(name)} names itself`,
+    });
+  }
+}
+
+/** One end of a veth pair: exactly the link fields. */
+export const linkEndSchema = z
+  .strictObject(linkFields)
+  .superRefine((value, ctx) => refineLink(value, ctx), { when: () => true });
+
+/** What users write (the SDK wraps each field in `pulumi.Input`). */
+export type LinkInputs = z.input<typeof linkEndSchema>;
+/** What `check` returns: defaults applied; during preview any value may still be UNKNOWN. */
+export type LinkChecked = z.output<typeof linkEndSchema>;
+/** Defaults applied and every value known: what `create` and `update` receive. */
+export type LinkResolved = Known<LinkChecked>;

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import {
+  adoptField,
+  type Known,
+  managedByField,
+  namespaceName,
+  orUnknown,
+  sysctlKey,
+  sysctlValue,
+} from "./common";
+
+/** `ip netns add NAME`, plus per-namespace network sysctls. */
+export const namespaceSchema = z.strictObject({
+  /** Required here; the SDK defaults it to the resource name. Changing it replaces the namespace. */
+  name: orUnknown(namespaceName),
+  /** `net.*` sysctl key to value; integers are turned into strings. */
+  sysctls: orUnknown(z.record(sysctlKey, orUnknown(sysctlValue))).default({}),
+  /** Take over a namespace that already exists instead of failing. */
+  adopt: adoptField,
+  /** `<project>/<stack>/<kind>/<name>`, computed by the SDK; recorded as the ownership mark. */
+  managedBy: managedByField,
+});
+
+/** What users write (the SDK wraps each field in `pulumi.Input`). */
+export type NamespaceInputs = z.input<typeof namespaceSchema>;
+/** What `check` returns: defaults applied; during preview any value may still be UNKNOWN. */
+export type NamespaceChecked = z.output<typeof namespaceSchema>;
+/** Defaults applied and every value known: what `create` and `update` receive. */
+export type NamespaceResolved = Known<NamespaceChecked>;

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { adoptField, type Known, managedByField, orUnknown, quote, ruledNumber } from "./common";
+import { linkFields, refineLink } from "./link";
+
+/** (uid_t)-1 means "no owner" to the tun driver, so the largest usable id is 2^32 - 2. */
+export const ID_MAX = 2 ** 32 - 2;
+
+function idProblems(field: string, what: string) {
+  return (value: number): string[] =>
+    Number.isInteger(value) && value >= 0 && value <= ID_MAX
+      ? []
+      : [`${field} is a ${what}: an integer from 0 to ${ID_MAX} (2^32-1 means "none"); got ${quote(value)}`];
+}
+
+/** `ip tuntap add dev X mode tap [user U] [group G] [multi_queue] [vnet_hdr]`. */
+export const tapDeviceSchema = z
+  .strictObject({
+    ...linkFields,
+    /** uid allowed to attach without CAP_NET_ADMIN. Fixed at creation: changing it replaces the device. */
+    owner: orUnknown(ruledNumber(idProblems("owner", "uid"))).optional(),
+    /** gid allowed to attach. Fixed at creation: changing it replaces the device. */
+    group: orUnknown(ruledNumber(idProblems("group", "gid"))).optional(),
+    /** IFF_MULTI_QUEUE; fixed at creation. */
+    multiQueue: orUnknown(z.boolean()).default(false),
+    /** IFF_VNET_HDR; fixed at creation. */
+    vnetHdr: orUnknown(z.boolean()).default(false),
+    adopt: adoptField,
+    managedBy: managedByField,
+  })
+  .superRefine((value, ctx) => refineLink(value, ctx), { when: () => true });
+
+/** What users write (the SDK wraps each field in `pulumi.Input`). */
+export type TapDeviceInputs = z.input<typeof tapDeviceSchema>;
+/** What `check` returns: defaults applied; during preview any value may still be UNKNOWN. */
+export type TapDeviceChecked = z.output<typeof tapDeviceSchema>;
+/** Defaults applied and every value known: what `create` and `update` receive. */
+export type TapDeviceResolved = Known<TapDeviceChecked>;

@@ -1,0 +1,239 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { UNKNOWN } from "../../../provider/schema/common";
+import { diffInputs, type InputDiff, type ResourceKind } from "../../../provider/schema/diff";
+
+const managedBy = "proj/dev/X/x";
+const bases: Record<ResourceKind, Record<string, unknown>> = {
+  Namespace: { name: "blue", sysctls: { "net.ipv4.ip_forward": "1" }, managedBy },
+  Bridge: { name: "br0", namespace: "blue", addresses: ["10.0.0.1/24"], managedBy },
+  TapDevice: { name: "tap0", namespace: "blue", managedBy },
+  VethPair: { a: { name: "va" }, b: { name: "vb", namespace: "blue" }, managedBy },
+};
+
+const noChange: InputDiff = { changes: false, replaces: [], updates: [], deleteBeforeReplace: false };
+
+/** Sets `path` (dotted, one level of nesting) on a copy of `obj`. */
+function set(obj: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const [head, tail] = path.split(".");
+  if (tail === undefined) return { ...obj, [head]: value };
+  return { ...obj, [head]: { ...(obj[head] as object), [tail]: value } };
+}
+
+type Decision = "update" | "replace";
+const fieldCases: [ResourceKind, string, unknown, Decision][] = [
+  ["Namespace", "name", "red", "replace"],
+  ["Namespace", "adopt", true, "update"],
+  ["Namespace", "managedBy", "proj/prod/Namespace/x", "update"],
+  ["Bridge", "name", "br1", "replace"],
+  ["Bridge", "namespace", "red", "replace"],
+  ["Bridge", "addresses", ["10.0.0.2/24"], "update"],
+  ["Bridge", "mtu", 9000, "update"],
+  ["Bridge", "macAddress", "02:00:00:00:00:01", "update"],
+  ["Bridge", "up", false, "update"],
+  ["Bridge", "master", "vrf0", "update"],
+  ["Bridge", "stp", true, "update"],
+  ["Bridge", "vlanFiltering", true, "update"],
+  ["Bridge", "forwardDelay", 4, "update"],
+  ["Bridge", "ageingTime", 30, "update"],
+  ["Bridge", "adopt", true, "update"],
+  ["TapDevice", "name", "tap1", "replace"],
+  ["TapDevice", "namespace", "red", "replace"],
+  ["TapDevice", "owner", 1000, "replace"],
+  ["TapDevice", "group", 1000, "replace"],
+  ["TapDevice", "multiQueue", true, "replace"],
+  ["TapDevice", "vnetHdr", true, "replace"],
+  ["TapDevice", "mtu", 1400, "update"],
+  ["TapDevice", "master", "br0", "update"],
+  ["VethPair", "a.name", "vc", "replace"],
+  ["VethPair", "a.namespace", "red", "replace"],
+  ["VethPair", "b.name", "vd", "replace"],
+  ["VethPair", "b.namespace", "red", "replace"],
+  ["VethPair", "a.addresses", ["fd00::1/64"], "update"],
+  ["VethPair", "b.mtu", 9000, "update"],
+  ["VethPair", "a.up", false, "update"],
+  ["VethPair", "b.master", "br0", "update"],
+  ["VethPair", "a.macAddress", "02:00:00:00:00:02", "update"],
+  ["VethPair", "adopt", true, "update"],
+];
+
+describe("diffInputs: update or replace per field", () => {
+  for (const [kind, path, value, decision] of fieldCases) {
+    test(`${kind} ${path} -> ${decision}`, () => {
+      const d = diffInputs(kind, bases[kind], set(bases[kind], path, value));
+      assert.equal(d.changes, true);
+      assert.deepEqual(decision === "replace" ? d.replaces : d.updates, [path]);
+      assert.deepEqual(decision === "replace" ? d.updates : d.replaces, []);
+    });
+    test(`${kind} ${path} unknown -> ${decision}`, () => {
+      const d = diffInputs(kind, bases[kind], set(bases[kind], path, UNKNOWN));
+      assert.deepEqual(decision === "replace" ? d.replaces : d.updates, [path]);
+    });
+  }
+});
+
+describe("diffInputs: what is not a change", () => {
+  test("identical inputs", () => {
+    for (const kind of Object.keys(bases) as ResourceKind[])
+      assert.deepEqual(diffInputs(kind, bases[kind], bases[kind]), noChange);
+  });
+  test("defaults written out on one side only", () => {
+    const explicit = { ...bases.Bridge, up: true, stp: false, vlanFiltering: false, adopt: false };
+    assert.deepEqual(diffInputs("Bridge", bases.Bridge, explicit), noChange);
+    assert.deepEqual(
+      diffInputs("Namespace", { name: "n", managedBy }, { name: "n", sysctls: {}, managedBy }),
+      noChange,
+    );
+  });
+  test("address order and spelling", () => {
+    const olds = { ...bases.Bridge, addresses: ["10.0.0.1/24", "fd00::1/64", "::ffff:1.2.3.4/96"] };
+    const news = { ...bases.Bridge, addresses: ["::FFFF:1.2.3.4/96", "FD00:0:0:0::1/64", "10.0.0.1/24"] };
+    assert.deepEqual(diffInputs("Bridge", olds, news), noChange);
+  });
+  test("any permutation of addresses", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.ipV4(), { minLength: 1, maxLength: 8 }), fc.nat(), (ips, seed) => {
+        const list = ips.map((ip) => `${ip}/24`);
+        const shuffled = [...list].sort(
+          (x, y) => ((x.length * 31 + seed) % 7) - ((y.length * 31 + seed) % 7),
+        );
+        return !diffInputs(
+          "TapDevice",
+          { ...bases.TapDevice, addresses: list },
+          { ...bases.TapDevice, addresses: shuffled },
+        ).changes;
+      }),
+    );
+  });
+  test("MAC case", () => {
+    const olds = { ...bases.TapDevice, macAddress: "02:aa:bb:cc:dd:ee" };
+    assert.deepEqual(diffInputs("TapDevice", olds, { ...olds, macAddress: "02:AA:BB:CC:DD:EE" }), noChange);
+  });
+  test("a sysctl integer and its string", () => {
+    const news = { ...bases.Namespace, sysctls: { "net.ipv4.ip_forward": 1 } };
+    assert.deepEqual(diffInputs("Namespace", bases.Namespace, news), noChange);
+  });
+  test("output-only properties in the old state", () => {
+    const olds = { ...bases.Bridge, ifindex: 7, operstate: "UP", __provider: "x" };
+    assert.deepEqual(diffInputs("Bridge", olds, { ...bases.Bridge, __provider: "y" }), noChange);
+  });
+  test("a veth mtu moved from the pair to both ends", () => {
+    const olds = { ...bases.VethPair, mtu: 1400 };
+    const news = {
+      ...bases.VethPair,
+      a: { name: "va", mtu: 1400 },
+      b: { name: "vb", namespace: "blue", mtu: 1400 },
+    };
+    assert.deepEqual(diffInputs("VethPair", olds, news), noChange);
+  });
+});
+
+describe("diffInputs: details", () => {
+  test("sysctls diff per key", () => {
+    const news = {
+      ...bases.Namespace,
+      sysctls: { "net.ipv4.ip_forward": "0", "net.ipv6.conf.all.forwarding": UNKNOWN },
+    };
+    const d = diffInputs("Namespace", bases.Namespace, news);
+    assert.deepEqual(d.updates, [
+      'sysctls["net.ipv4.ip_forward"]',
+      'sysctls["net.ipv6.conf.all.forwarding"]',
+    ]);
+  });
+  test("unknown sysctls as a whole", () => {
+    assert.deepEqual(
+      diffInputs("Namespace", bases.Namespace, { ...bases.Namespace, sysctls: UNKNOWN }).updates,
+      ["sysctls"],
+    );
+  });
+  test("an unknown address element", () => {
+    const d = diffInputs("Bridge", bases.Bridge, { ...bases.Bridge, addresses: ["10.0.0.1/24", UNKNOWN] });
+    assert.deepEqual(d.updates, ["addresses"]);
+  });
+  test("a veth pair mtu changes the ends that inherit it", () => {
+    const olds = { ...bases.VethPair, a: { name: "va", mtu: 9000 }, mtu: 1400 };
+    const d = diffInputs("VethPair", olds, { ...olds, mtu: 1500 });
+    assert.deepEqual(d.updates, ["b.mtu"]);
+  });
+  test("an unknown end replaces both of its identity fields", () => {
+    const d = diffInputs("VethPair", bases.VethPair, { ...bases.VethPair, b: UNKNOWN });
+    assert.deepEqual(d.replaces, ["b.name", "b.namespace"]);
+    assert.equal(d.deleteBeforeReplace, true);
+  });
+});
+
+describe("diffInputs: deleteBeforeReplace", () => {
+  const veth = (a: [string | undefined, string], b: [string | undefined, string]) => ({
+    a: { namespace: a[0], name: a[1] },
+    b: { namespace: b[0], name: b[1] },
+    managedBy,
+  });
+  const cases: [string, ResourceKind, Record<string, unknown>, Record<string, unknown>, boolean][] = [
+    [
+      "veth: swap ends",
+      "VethPair",
+      veth([undefined, "x"], ["n", "y"]),
+      veth(["n", "y"], [undefined, "x"]),
+      true,
+    ],
+    [
+      "veth: rename one end",
+      "VethPair",
+      veth([undefined, "x"], ["n", "y"]),
+      veth([undefined, "z"], ["n", "y"]),
+      true,
+    ],
+    [
+      "veth: move one end",
+      "VethPair",
+      veth([undefined, "x"], ["n", "y"]),
+      veth(["m", "x"], ["n", "y"]),
+      true,
+    ],
+    [
+      "veth: new a takes old b's place",
+      "VethPair",
+      veth(["n", "x"], ["n", "y"]),
+      veth(["n", "y"], ["n", "z"]),
+      true,
+    ],
+    [
+      "veth: rename both ends",
+      "VethPair",
+      veth([undefined, "x"], ["n", "y"]),
+      veth([undefined, "p"], ["n", "q"]),
+      false,
+    ],
+    ["veth: move both ends", "VethPair", veth(["m", "x"], ["n", "y"]), veth(["o", "x"], ["p", "y"]), false],
+    [
+      "veth: unknown new name",
+      "VethPair",
+      veth([undefined, "x"], ["n", "y"]),
+      veth([undefined, UNKNOWN], ["n", "q"]),
+      true,
+    ],
+    ["tap: multiQueue flag", "TapDevice", bases.TapDevice, { ...bases.TapDevice, multiQueue: true }, true],
+    ["tap: owner", "TapDevice", bases.TapDevice, { ...bases.TapDevice, owner: 0 }, true],
+    ["tap: rename", "TapDevice", bases.TapDevice, { ...bases.TapDevice, name: "tap1" }, false],
+    [
+      "tap: rename and vnetHdr",
+      "TapDevice",
+      bases.TapDevice,
+      { ...bases.TapDevice, name: "tap1", vnetHdr: true },
+      false,
+    ],
+    ["bridge: move to the host", "Bridge", bases.Bridge, { ...bases.Bridge, namespace: undefined }, false],
+    ["bridge: unknown namespace", "Bridge", bases.Bridge, { ...bases.Bridge, namespace: UNKNOWN }, true],
+    ["namespace: rename", "Namespace", bases.Namespace, { ...bases.Namespace, name: "red" }, false],
+    ["namespace: unknown name", "Namespace", bases.Namespace, { ...bases.Namespace, name: UNKNOWN }, true],
+    ["update only: never", "Bridge", bases.Bridge, { ...bases.Bridge, mtu: 1400 }, false],
+  ];
+  for (const [title, kind, olds, news, expected] of cases) {
+    test(title, () => {
+      const d = diffInputs(kind, olds, news);
+      assert.equal(d.changes, true);
+      assert.equal(d.deleteBeforeReplace, expected);
+    });
+  }
+});
