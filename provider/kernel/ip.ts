@@ -1,0 +1,138 @@
+import { classifyKernelFailure } from "./errors";
+import { execaRunner, type CommandResult, type Runner } from "./runner";
+
+/**
+ * The device group every link we create joins, set atomically by `ip link add ... group N`.
+ *
+ * 28275 is 0x6e73, "ns" in ASCII: nonzero (group 0 is `default`, where every device starts), far
+ * from the small numbers administrators pick by hand, and a u32 like the kernel field (IFLA_GROUP).
+ * A link in this group whose alias does not name us is "ours, half made" (see DESIGN.md).
+ */
+export const OWNED_LINK_GROUP = 0x6e73;
+
+/** Aliases (`ip link set dev X alias ...`) of links we own are `MARK_PREFIX + managedBy`. */
+export const MARK_PREFIX = "pulumi-netns:";
+
+/** Options shared by the {@link Ip} methods. */
+export interface IpOptions {
+  /** Run inside this named namespace (`ip -n NS ...`); omitted means the host namespace. */
+  readonly netns?: string | undefined;
+}
+
+// ip re-tokenises batch lines on blanks, treats quotes, `#` and `\` specially, so none may appear.
+// eslint-disable-next-line no-control-regex
+const unsafeInBatch = /[\s"'`#\\\u0000-\u001f\u007f]/;
+
+/**
+ * Throws a plain Error naming the argument if it cannot be placed in an `ip -batch` line
+ * unchanged: empty, or containing whitespace, quotes, `#`, backslash or control characters.
+ */
+export function assertBatchSafe(arg: string): void {
+  if (arg === "" || unsafeInBatch.test(arg)) {
+    throw new Error(
+      `refusing to pass ${JSON.stringify(arg)} to ip -batch: arguments there must be non-empty and ` +
+        "contain no whitespace, quotes, '#', backslashes or control characters",
+    );
+  }
+}
+
+/** Formats a non-negative integer argument, refusing anything else before it reaches `ip`. */
+export function int(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got ${n}`);
+  return String(n);
+}
+
+/** Throws a plain Error if `name` cannot be a network namespace name (a file in /run/netns). */
+export function assertNetnsName(name: string): void {
+  if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0")) {
+    throw new Error(`invalid network namespace name ${JSON.stringify(name)}: it must be a plain file name`);
+  }
+}
+
+/**
+ * Runs `ip` (and, for sysctls, programs inside a namespace) with argv arrays, turning non-zero
+ * exits into {@link KernelCommandError}s. The only place in pulumi-netns that spawns processes.
+ */
+export class Ip {
+  constructor(readonly runner: Runner = execaRunner) {}
+
+  /** `ip [-n NS] ARGS...`; resolves with stdout. */
+  async run(args: readonly string[], options: IpOptions = {}): Promise<string> {
+    return (await this.exec(["ip", ...netnsArgs(options.netns), ...args])).stdout;
+  }
+
+  /** `ip -j [-n NS] ARGS...`, parsed. Empty output (some `ip` commands print nothing) parses as `[]`. */
+  async json<T>(args: readonly string[], options: IpOptions = {}): Promise<T> {
+    const out = (await this.exec(["ip", "-j", ...netnsArgs(options.netns), ...args])).stdout.trim();
+    return JSON.parse(out === "" ? "[]" : out) as T;
+  }
+
+  /**
+   * `ip [-n NS] -batch -` with `lines` on stdin. Not `-force`: ip stops at the first failing line,
+   * and the error names it. Every argument is checked with {@link assertBatchSafe} before anything
+   * runs. Empty lines are dropped (line numbers in errors count the lines sent); no lines runs nothing.
+   */
+  async batch(netns: string | undefined, allLines: readonly (readonly string[])[]): Promise<void> {
+    const lines = allLines.filter((l) => l.length > 0);
+    for (const line of lines) line.forEach(assertBatchSafe);
+    if (lines.length === 0) return;
+    const input = lines.map((l) => l.join(" ") + "\n").join("");
+    await this.exec(["ip", ...netnsArgs(netns), "-batch", "-"], input, lines);
+  }
+
+  /**
+   * Runs `command` inside namespace `netns` (`ip netns exec NS COMMAND...`), or directly when
+   * `netns` is undefined (the host namespace); resolves with stdout.
+   */
+  async execIn(netns: string | undefined, command: readonly string[]): Promise<string> {
+    if (netns !== undefined) assertNetnsName(netns);
+    const argv = netns === undefined ? command : ["ip", "netns", "exec", netns, ...command];
+    return (await this.exec(argv)).stdout;
+  }
+
+  private async exec(
+    argv: readonly string[],
+    input?: string,
+    lines?: readonly (readonly string[])[],
+  ): Promise<CommandResult> {
+    const [file, ...args] = argv;
+    if (file === undefined) throw new Error("empty argv");
+    const result = await this.runner(file, args, input === undefined ? undefined : { input });
+    if (result.exitCode === 0) return result;
+    const number = lines && failedLineNumber(result.stderr, lines);
+    const line = number !== undefined ? lines?.[number - 1] : undefined;
+    throw classifyKernelFailure({
+      argv,
+      exitCode: result.exitCode,
+      stderr: result.stderr,
+      ...(number !== undefined && line !== undefined ? { batchLine: { number, args: line } } : {}),
+    });
+  }
+}
+
+/**
+ * The 1-based batch line that failed: from ip's "Command failed -:N", or, when ip exited while
+ * parsing a line (`Error: argument "X" is wrong: ...` exits at once, without that report), the
+ * only line containing X. Undefined when it cannot be told.
+ */
+export function failedLineNumber(stderr: string, lines: readonly (readonly string[])[]): number | undefined {
+  const reported = /Command failed -:(\d+)/.exec(stderr);
+  if (reported) return Number(reported[1]);
+  const wrong = /argument "([^"]*)" is wrong/.exec(stderr);
+  if (!wrong) return undefined;
+  const holding = lines.flatMap((l, i) => (l.includes(wrong[1] ?? "") ? [i + 1] : []));
+  return holding.length === 1 ? holding[0] : undefined;
+}
+
+function netnsArgs(netns: string | undefined): string[] {
+  if (netns === undefined) return [];
+  assertNetnsName(netns);
+  return ["-n", netns];
+}
+
+let shared: Ip | undefined;
+
+/** The process-wide {@link Ip} on {@link execaRunner}, the default for every kernel function. */
+export function defaultIp(): Ip {
+  return (shared ??= new Ip());
+}

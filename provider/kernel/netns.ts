@@ -1,0 +1,134 @@
+import { mkdir, readFile, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { NotFoundError } from "./errors";
+import { assertNetnsName, defaultIp, type Ip } from "./ip";
+
+/** Where `ip netns add` bind-mounts named namespaces. */
+export const NETNS_RUN_DIR = "/run/netns";
+
+/** Where our namespace ownership records live (tmpfs: they vanish with the namespaces on reboot). */
+export const NETNS_MARK_DIR = "/run/pulumi-netns/netns";
+
+/** statfs(2) f_type of nsfs: a namespace file that is really mounted, not a stale leftover. */
+const NSFS_MAGIC = 0x6e736673;
+
+/** The kernel identity of a namespace: the nsfs inode and device of its bind mount. */
+export interface NetnsIdentity {
+  readonly inode: number;
+  readonly device: number;
+}
+
+/**
+ * Creates a named network namespace. Fails with "File exists" if the name is taken.
+ * Equivalent to: `ip netns add NAME`.
+ */
+export async function netnsAdd(name: string, ip: Ip = defaultIp()): Promise<void> {
+  assertNetnsName(name);
+  await ip.run(["netns", "add", name]);
+}
+
+/**
+ * Deletes a named network namespace; one that is already gone is success. Links inside it go
+ * with it (veth peers in other namespaces too).
+ * Equivalent to: `ip netns delete NAME`.
+ */
+export async function netnsDelete(name: string, ip: Ip = defaultIp()): Promise<void> {
+  assertNetnsName(name);
+  try {
+    await ip.run(["netns", "delete", name]);
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+  }
+}
+
+/**
+ * Whether `/run/netns/NAME` exists and is a mounted namespace (a stale file left by a crash is not).
+ * Equivalent to: `ip netns list | grep -x NAME`, minus the stale files `ip` would list.
+ */
+export async function netnsExists(name: string, runDir = NETNS_RUN_DIR): Promise<boolean> {
+  return (await netnsIdentity(name, runDir)) !== undefined;
+}
+
+/**
+ * Names of all named namespaces, sorted.
+ * Equivalent to: `ip -j netns list`.
+ */
+export async function netnsList(ip: Ip = defaultIp()): Promise<string[]> {
+  return parseNetnsList(await ip.json<unknown>(["netns", "list"]));
+}
+
+/** Parses `ip -j netns list` (`[{"name":"a","id":0},{"name":"b"}]`). */
+export function parseNetnsList(json: unknown): string[] {
+  if (!Array.isArray(json)) throw new Error("ip -j netns list: expected a JSON array");
+  return json
+    .map((e: { name?: unknown }) => e.name)
+    .filter((n): n is string => typeof n === "string")
+    .sort();
+}
+
+/**
+ * The nsfs inode and device of `/run/netns/NAME`, which identify the namespace itself: a
+ * namespace deleted and re-created under the same name gets a new inode. Undefined when there is
+ * no mounted namespace of that name.
+ * Equivalent to: `stat -L -c '%i %d' /run/netns/NAME`.
+ */
+export async function netnsIdentity(
+  name: string,
+  runDir = NETNS_RUN_DIR,
+): Promise<NetnsIdentity | undefined> {
+  assertNetnsName(name);
+  const path = join(runDir, name);
+  try {
+    if ((await statfs(path)).type !== NSFS_MAGIC) return undefined;
+    const s = await stat(path);
+    return { inode: s.ino, device: s.dev };
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Brings the namespace's loopback up; a fresh namespace has `lo` down.
+ * Equivalent to: `ip -n NAME link set dev lo up`.
+ */
+export async function loopbackUp(name: string, ip: Ip = defaultIp()): Promise<void> {
+  await ip.run(["link", "set", "dev", "lo", "up"], { netns: name });
+}
+
+/** The `managedBy` recorded for namespace `name`, or undefined when there is no record. */
+export async function netnsReadMark(name: string, markDir = NETNS_MARK_DIR): Promise<string | undefined> {
+  assertNetnsName(name);
+  try {
+    return (await readFile(join(markDir, name), "utf8")).trim();
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Records that `managedBy` owns namespace `name` (write before `ip netns add`). Written to a
+ * temporary file and renamed, so a reader never sees half a record.
+ */
+export async function netnsWriteMark(
+  name: string,
+  managedBy: string,
+  markDir = NETNS_MARK_DIR,
+): Promise<void> {
+  assertNetnsName(name);
+  await mkdir(markDir, { recursive: true, mode: 0o755 });
+  const tmp = join(markDir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  await writeFile(tmp, managedBy + "\n", { mode: 0o644 });
+  await rename(tmp, join(markDir, name));
+}
+
+/** Removes the ownership record of namespace `name` (after `ip netns delete`); absent is success. */
+export async function netnsRemoveMark(name: string, markDir = NETNS_MARK_DIR): Promise<void> {
+  assertNetnsName(name);
+  await rm(join(markDir, name), { force: true });
+}
+
+function isErrno(e: unknown, code: string): boolean {
+  return e instanceof Error && (e as NodeJS.ErrnoException).code === code;
+}

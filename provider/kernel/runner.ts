@@ -1,0 +1,61 @@
+import { constants } from "node:os";
+import { execa } from "execa";
+
+/** What a finished command printed and how it exited. */
+export interface CommandResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The process exit code; `128 + signal number` when it was killed by a signal (as a shell reports it). */
+  readonly exitCode: number;
+}
+
+/**
+ * Runs one program with an argv array, never through a shell.
+ *
+ * Resolves with the result whatever the exit code; rejects only when the program cannot be
+ * started at all (missing binary, exhausted resources). The kernel layer turns non-zero exits
+ * into {@link KernelCommandError}s; unit tests pass a scripted runner instead of {@link execaRunner}.
+ */
+export type Runner = (
+  file: string,
+  args: readonly string[],
+  options?: { readonly input?: string },
+) => Promise<CommandResult>;
+
+/** Thrown by {@link execaRunner} when the program could not be started. */
+export class SpawnError extends Error {
+  override readonly name = "SpawnError";
+  constructor(
+    readonly file: string,
+    readonly code: string | undefined,
+    options: { cause?: unknown },
+  ) {
+    super(
+      `cannot run ${file}${code ? ` (${code})` : ""}: ` +
+        (code === "ENOENT"
+          ? `${file} is not installed or not on PATH (install iproute2 / procps)`
+          : String(options.cause)),
+      options,
+    );
+  }
+}
+
+/**
+ * The real {@link Runner}, built on execa: no shell, `reject: false`, and `LC_ALL=C` so the error
+ * texts the kernel layer classifies (`Cannot find device`, `File exists`) are the English ones.
+ */
+export const execaRunner: Runner = async (file, args, options) => {
+  const result = await execa(file, args, {
+    reject: false,
+    shell: false,
+    stripFinalNewline: false,
+    env: { LC_ALL: "C" },
+    ...(options?.input !== undefined ? { input: options.input } : { stdin: "ignore" as const }),
+  });
+  let exitCode = result.exitCode;
+  if (exitCode === undefined) {
+    if (result.signal === undefined) throw new SpawnError(file, result.code, { cause: result.cause });
+    exitCode = 128 + (constants.signals[result.signal] ?? 0);
+  }
+  return { stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? ""), exitCode };
+};

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { KernelCommandError, NotFoundError } from "../../provider/kernel/errors";
+import { linkDelete, linkShow } from "../../provider/kernel/link";
+import {
+  loopbackUp,
+  netnsAdd,
+  netnsDelete,
+  netnsExists,
+  netnsIdentity,
+  netnsList,
+  netnsReadMark,
+  netnsRemoveMark,
+  netnsWriteMark,
+} from "../../provider/kernel/netns";
+import { kernelSuite, roundTrip } from "../helpers/kernelSandbox";
+
+kernelSuite("netns (real kernel)", (sb) => {
+  it("add -> read -> loopback up -> delete, with ownership record, deletes idempotent", async () => {
+    const name = sb.prefix + "rt";
+    const managedBy = "proj/stack/Namespace/rt";
+    await roundTrip({
+      add: async () => {
+        await netnsWriteMark(name, managedBy);
+        await netnsAdd(name);
+      },
+      read: async () =>
+        (await netnsExists(name))
+          ? { identity: await netnsIdentity(name), list: await netnsList() }
+          : undefined,
+      checkAdded: (s) => {
+        assert.ok(s.list.includes(name));
+        assert.ok(s.identity && s.identity.inode > 0);
+      },
+      update: () => loopbackUp(name),
+      checkUpdated: () => undefined,
+      remove: async () => {
+        await netnsDelete(name);
+        await netnsRemoveMark(name);
+      },
+    });
+    assert.equal(await netnsReadMark(name), undefined);
+    assert.ok(!(await netnsList()).includes(name));
+  });
+
+  it("loopback comes up", async () => {
+    const n = await sb.netns("lo");
+    assert.equal((await linkShow(n, "lo"))?.adminUp, false);
+    await loopbackUp(n);
+    assert.equal((await linkShow(n, "lo"))?.adminUp, true);
+  });
+
+  it("identity: stable while the namespace lives, new when re-created under the same name", async () => {
+    const n = await sb.netns("id");
+    const first = await netnsIdentity(n);
+    assert.deepEqual(await netnsIdentity(n), first);
+    await netnsDelete(n);
+    assert.equal(await netnsIdentity(n), undefined);
+    await netnsAdd(n);
+    assert.notEqual((await netnsIdentity(n))?.inode, first?.inode);
+  });
+
+  it("ownership records", async () => {
+    const n = await sb.netns("mark");
+    assert.equal(await netnsReadMark(n), undefined);
+    await netnsWriteMark(n, "p/s/Namespace/m");
+    assert.equal(await netnsReadMark(n), "p/s/Namespace/m");
+    await netnsRemoveMark(n);
+    await netnsRemoveMark(n);
+    assert.equal(await netnsReadMark(n), undefined);
+  });
+
+  it("adding a taken name fails with a hint; it is not a NotFoundError", async () => {
+    const n = await sb.netns("dup");
+    await assert.rejects(netnsAdd(n), (e: unknown) => {
+      return (
+        e instanceof KernelCommandError && !(e instanceof NotFoundError) && /File exists/.test(e.message)
+      );
+    });
+  });
+
+  it("a missing namespace: NotFoundError(netns) from reads, success from deletes", async () => {
+    const gone = sb.prefix + "gone";
+    await netnsDelete(gone);
+    assert.equal(await netnsExists(gone), false);
+    await assert.rejects(
+      linkShow(gone, "lo"),
+      (e: unknown) => e instanceof NotFoundError && e.missing === "netns",
+    );
+    await assert.rejects(
+      linkDelete(gone, "lo"),
+      (e: unknown) => e instanceof NotFoundError && e.missing === "netns",
+    );
+  });
+});

@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { NotFoundError } from "../../../provider/kernel/errors";
+import { MARK_PREFIX, OWNED_LINK_GROUP } from "../../../provider/kernel/ip";
+import {
+  linkDelete,
+  linkDeleteLine,
+  linkList,
+  linkOwnership,
+  linkSetAddress,
+  linkSetAlias,
+  linkSetDown,
+  linkSetGroup,
+  linkSetMaster,
+  linkSetMtu,
+  linkSetNoMaster,
+  linkSetUp,
+  linkShow,
+  parseGroup,
+  parseLinks,
+  parseTuntapOwners,
+} from "../../../provider/kernel/link";
+import * as rec from "../../helpers/kernelFixtures";
+import { scriptedIp } from "../../helpers/kernelRunner";
+
+const one = (json: string) => {
+  const [link] = parseLinks(JSON.parse(json));
+  assert.ok(link);
+  return link;
+};
+
+describe("parseLinks (recorded ip -j -d output)", () => {
+  it("bridge: kind, flags, group, timers in seconds (as the kernel rounded them)", () => {
+    assert.deepEqual(one(rec.bridgeBr), {
+      ifindex: 3,
+      name: "br",
+      kind: "bridge",
+      mac: "36:3d:46:8d:fc:aa",
+      mtu: 1400,
+      operstate: "DOWN",
+      adminUp: true,
+      master: undefined,
+      alias: undefined,
+      group: 24157,
+      bridge: { stp: true, vlanFiltering: false, forwardDelay: 4, ageingTime: 0.04 },
+    });
+  });
+
+  it("veth: master, alias, peer ifindex and netnsid", () => {
+    const l = one(rec.vethUpInBridge);
+    assert.equal(l.name, "up");
+    assert.equal(l.kind, "veth");
+    assert.equal(l.master, "br");
+    assert.equal(l.alias, "pulumi-netns:p/s/veth/x");
+    assert.deepEqual(l.veth, { name: undefined, ifindex: 2, netnsId: 0 });
+    assert.equal(l.adminUp, true);
+  });
+
+  it("tap: flags; owner only when numeric (filled from tuntap show)", () => {
+    const l = one(rec.tapNumeric);
+    assert.equal(l.kind, "tun");
+    assert.deepEqual(l.tun, {
+      mode: "tap",
+      multiQueue: true,
+      vnetHdr: true,
+      persist: true,
+      owner: undefined,
+      group: undefined,
+    });
+    assert.equal(one(rec.tapWithoutN).group, 24157);
+  });
+
+  it("loopback: no kind, group 0", () => {
+    const l = one(rec.loopback);
+    assert.equal(l.kind, undefined);
+    assert.equal(l.group, 0);
+    assert.equal(l.bridge, undefined);
+  });
+
+  it("tuntap show gives numeric owners", () => {
+    const owners = parseTuntapOwners(JSON.parse(rec.tuntapShow));
+    assert.deepEqual(owners.get("tap0"), { owner: 1, group: 1 });
+    assert.deepEqual(owners.get("help"), { owner: undefined, group: undefined });
+  });
+
+  it("groups normalise to numbers", () => {
+    assert.equal(parseGroup("default"), 0);
+    assert.equal(parseGroup("77"), 77);
+    assert.equal(parseGroup(77), 77);
+    assert.throws(() => parseGroup("mygroup"), /-N/);
+  });
+
+  it("refuses output that is not link JSON", () => {
+    assert.throws(() => parseLinks({}), /array/);
+    assert.throws(() => parseLinks([{ ifname: "x" }]), /ifindex/);
+  });
+});
+
+describe("linkShow / linkList", () => {
+  it("asks for dev NAME with numeric groups, and fills tun owners with a second call", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: rec.tapNumeric }, { stdout: rec.tuntapShow }]);
+    const l = await linkShow("n", "tap0", ip);
+    assert.deepEqual(scripted.argvs, [
+      ["ip", "-j", "-n", "n", "-N", "-d", "link", "show", "dev", "tap0"],
+      ["ip", "-j", "-n", "n", "tuntap", "show"],
+    ]);
+    assert.equal(l?.tun?.owner, 1);
+    assert.equal(l?.tun?.group, 1);
+  });
+
+  it("one call for non-tun links; keyword names go after dev", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: rec.vethUpInBridge }]);
+    await linkShow(undefined, "up", ip);
+    assert.deepEqual(scripted.argvs, [["ip", "-j", "-N", "-d", "link", "show", "dev", "up"]]);
+  });
+
+  it("absent device: undefined", async () => {
+    const { ip } = scriptedIp([{ exitCode: 1, stderr: 'Device "x" does not exist.\n' }]);
+    assert.equal(await linkShow("n", "x", ip), undefined);
+  });
+
+  it("absent namespace: NotFoundError(netns), not undefined", async () => {
+    const stderr = 'Cannot open network namespace "n": No such file or directory\n';
+    const { ip } = scriptedIp([{ exitCode: 255, stderr }]);
+    await assert.rejects(
+      linkShow("n", "x", ip),
+      (e: unknown) => e instanceof NotFoundError && e.missing === "netns",
+    );
+  });
+
+  it("linkList parses every link", async () => {
+    const all = `[${[rec.loopback, rec.bridgeBr, rec.vethUpInBridge].map((j) => j.slice(1, -1)).join(",")}]`;
+    const { ip } = scriptedIp([{ stdout: all }]);
+    assert.deepEqual(
+      (await linkList("n", ip)).map((l) => [l.name, l.kind]),
+      [
+        ["lo", undefined],
+        ["br", "bridge"],
+        ["up", "veth"],
+      ],
+    );
+  });
+});
+
+describe("linkDelete", () => {
+  it("already gone is success", async () => {
+    const { ip, scripted } = scriptedIp([{ exitCode: 1, stderr: 'Cannot find device "master"\n' }]);
+    await linkDelete("n", "master", ip);
+    assert.deepEqual(scripted.argvs, [["ip", "-n", "n", "link", "delete", "dev", "master"]]);
+  });
+
+  it("a missing namespace is not success", async () => {
+    const stderr = 'Cannot open network namespace "n": No such file or directory\n';
+    const { ip } = scriptedIp([{ exitCode: 255, stderr }]);
+    await assert.rejects(linkDelete("n", "x", ip), NotFoundError);
+  });
+});
+
+describe("batch-line builders", () => {
+  it("always name the device after dev, so keyword names work", () => {
+    assert.deepEqual(linkSetMtu("br", 1400), ["link", "set", "dev", "br", "mtu", "1400"]);
+    assert.deepEqual(linkSetAddress("up", "02:AA:bb:00:00:01"), [
+      ...["link", "set", "dev", "up", "address"],
+      "02:aa:bb:00:00:01",
+    ]);
+    assert.deepEqual(linkSetUp("dev"), ["link", "set", "dev", "dev", "up"]);
+    assert.deepEqual(linkSetDown("type"), ["link", "set", "dev", "type", "down"]);
+    assert.deepEqual(linkSetMaster("help", "master"), ["link", "set", "dev", "help", "master", "master"]);
+    assert.deepEqual(linkSetNoMaster("up"), ["link", "set", "dev", "up", "nomaster"]);
+    assert.deepEqual(linkSetAlias("up", "pulumi-netns:p/s/k/n"), [
+      ...["link", "set", "dev", "up", "alias"],
+      "pulumi-netns:p/s/k/n",
+    ]);
+    assert.deepEqual(linkSetGroup("up", OWNED_LINK_GROUP), ["link", "set", "dev", "up", "group", "28275"]);
+    assert.deepEqual(linkDeleteLine("br"), ["link", "delete", "dev", "br"]);
+  });
+
+  it("refuse non-integer numbers", () => {
+    assert.throws(() => linkSetMtu("a", 1400.5));
+    assert.throws(() => linkSetGroup("a", -1));
+  });
+});
+
+describe("linkOwnership", () => {
+  const me = "proj/stack/VethPair/a";
+  it("alias naming us: ours, whatever the group", () => {
+    assert.equal(linkOwnership({ alias: MARK_PREFIX + me, group: 0 }, me), "ours");
+  });
+  it("our group, no alias: ours, half made", () => {
+    assert.equal(linkOwnership({ alias: undefined, group: OWNED_LINK_GROUP }, me), "ours-half-made");
+    assert.equal(linkOwnership({ alias: "", group: OWNED_LINK_GROUP }, me), "ours-half-made");
+  });
+  it("anything else: foreign", () => {
+    assert.equal(
+      linkOwnership({ alias: MARK_PREFIX + "proj/stack/VethPair/b", group: OWNED_LINK_GROUP }, me),
+      "foreign",
+    );
+    assert.equal(linkOwnership({ alias: "eth uplink", group: OWNED_LINK_GROUP }, me), "foreign");
+    assert.equal(linkOwnership({ alias: undefined, group: 0 }, me), "foreign");
+  });
+});
