@@ -1,7 +1,13 @@
 import { bridgeAdd, bridgeSet } from "./kernel/bridge";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
 import { checkWith } from "./lifecycle";
-import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkProvider, type LinkOutputs, type LinkSpec, type Owned } from "./link";
+import {
+  KERNEL_CHOSEN_LINK_FIELDS,
+  singleLinkProvider,
+  type LinkOutputs,
+  type LinkSpec,
+  type Owned,
+} from "./link";
 import { bridgeSchema, type BridgeResolved } from "./schema/bridge";
 
 /** What a Bridge keeps in state: the link as the kernel has it, and its bridge settings. */
@@ -18,7 +24,10 @@ export interface BridgeOutputs extends LinkOutputs {
 
 type Inputs = BridgeResolved & LinkSpec & Owned;
 
-export const bridgeProvider = singleLinkProvider<Inputs, Omit<BridgeOutputs, keyof LinkOutputs | keyof Owned>>({
+export const bridgeProvider = singleLinkProvider<
+  Inputs,
+  Omit<BridgeOutputs, keyof LinkOutputs | keyof Owned>
+>({
   resource: "Bridge",
   kernelKind: "bridge",
   kernelChosen: [...KERNEL_CHOSEN_LINK_FIELDS, "forwardDelay", "ageingTime"],
@@ -42,6 +51,11 @@ export const bridgeProvider = singleLinkProvider<Inputs, Omit<BridgeOutputs, key
   },
   outputs(_inputs, observed) {
     const b = observed.state.bridge ?? { stp: false, vlanFiltering: false, forwardDelay: 0, ageingTime: 0 };
-    return { stp: b.stp, vlanFiltering: b.vlanFiltering, forwardDelay: b.forwardDelay, ageingTime: b.ageingTime };
+    return {
+      stp: b.stp,
+      vlanFiltering: b.vlanFiltering,
+      forwardDelay: b.forwardDelay,
+      ageingTime: b.ageingTime,
+    };
   },
 });

@@ -63,7 +63,10 @@ export interface ObservedLink {
  * Reads link `name` in `namespace` with its addresses; undefined when it does not exist, or when
  * its namespace does not (the link went with it).
  */
-export async function observeLink(namespace: string | undefined, name: string): Promise<ObservedLink | undefined> {
+export async function observeLink(
+  namespace: string | undefined,
+  name: string,
+): Promise<ObservedLink | undefined> {
   try {
     const state = await linkShow(namespace, name);
     if (!state) return undefined;
@@ -91,7 +94,8 @@ export function linkOutputs(namespace: string | undefined, observed: ObservedLin
 }
 
 /** What create does with a link of the wanted name: make it, or converge the one that is there. */
-export type CreatePlan = { readonly action: "add" } | { readonly action: "converge"; readonly observed: ObservedLink };
+export type CreatePlan =
+  { readonly action: "add" } | { readonly action: "converge"; readonly observed: ObservedLink };
 
 /**
  * Decides what create does about an existing link: ours (a run that was interrupted) or adopted
@@ -123,7 +127,11 @@ export function planCreate(
  * mark it as ours. Order matters: the mark first, so an interrupted run leaves it recognisable;
  * `up` last, so the link carries traffic only once it is complete.
  */
-export function convergeLines(spec: LinkSpec, observed: ObservedLink | undefined, managedBy: string): string[][] {
+export function convergeLines(
+  spec: LinkSpec,
+  observed: ObservedLink | undefined,
+  managedBy: string,
+): string[][] {
   const { name } = spec;
   const state = observed?.state;
   const lines: string[][] = [];
@@ -181,7 +189,10 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
   kind: SingleLinkKind<Inputs, Extra>,
 ): pulumi.dynamic.ResourceProvider {
   const converge = async (inputs: Inputs, observed: ObservedLink | undefined) => {
-    const lines = [...kind.settingLines(inputs, observed), ...convergeLines(inputs, observed, inputs.managedBy)];
+    const lines = [
+      ...kind.settingLines(inputs, observed),
+      ...convergeLines(inputs, observed, inputs.managedBy),
+    ];
     await applyLines(new Map([[inputs.namespace, lines]]));
   };
   const read = async (inputs: Inputs) => {
@@ -196,7 +207,8 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
   };
   const mustRead = async (inputs: Inputs) => {
     const outs = await read(inputs);
-    if (!outs) throw new Error(`${kind.resource} ${JSON.stringify(inputs.name)} vanished while it was being set up`);
+    if (!outs)
+      throw new Error(`${kind.resource} ${JSON.stringify(inputs.name)} vanished while it was being set up`);
     return outs;
   };
   return {

@@ -31,7 +31,8 @@ async function converge(inputs: Inputs): Promise<NamespaceOutputs> {
   await loopbackUp(inputs.name);
   await sysctlWrite(inputs.name, inputs.sysctls);
   const identity = await netnsIdentity(inputs.name);
-  if (!identity) throw new Error(`namespace ${JSON.stringify(inputs.name)} vanished while it was being set up`);
+  if (!identity)
+    throw new Error(`namespace ${JSON.stringify(inputs.name)} vanished while it was being set up`);
   return { ...inputs, inode: identity.inode };
 }
 

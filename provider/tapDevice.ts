@@ -1,7 +1,13 @@
 import { OWNED_LINK_GROUP } from "./kernel/ip";
 import { tapAdd } from "./kernel/tuntap";
 import { checkWith } from "./lifecycle";
-import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkProvider, type LinkOutputs, type LinkSpec, type Owned } from "./link";
+import {
+  KERNEL_CHOSEN_LINK_FIELDS,
+  singleLinkProvider,
+  type LinkOutputs,
+  type LinkSpec,
+  type Owned,
+} from "./link";
 import { tapDeviceSchema, type TapDeviceResolved } from "./schema/tapDevice";
 
 /** What a TapDevice keeps in state: the link as the kernel has it, and its tap flags. */

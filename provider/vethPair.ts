@@ -32,7 +32,10 @@ type Inputs = VethPairResolved & { a: LinkSpec; b: LinkSpec; managedBy: string; 
 type End = "a" | "b";
 const ENDS: readonly End[] = ["a", "b"];
 
-const endSpec = (inputs: Inputs, end: End): LinkSpec => ({ ...inputs[end], mtu: effectiveEndMtu(inputs, end) });
+const endSpec = (inputs: Inputs, end: End): LinkSpec => ({
+  ...inputs[end],
+  mtu: effectiveEndMtu(inputs, end),
+});
 
 async function observePair(inputs: Pick<Inputs, End>): Promise<Record<End, ObservedLink | undefined>> {
   const [a, b] = await Promise.all(ENDS.map((end) => observeLink(inputs[end].namespace, inputs[end].name)));
@@ -61,6 +64,15 @@ async function readOutputs(inputs: Inputs): Promise<VethPairOutputs | undefined>
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,
   };
+}
+
+/** Whether two observed veth ends are each other's peer (the kernel names a same-namespace peer). */
+function arePeers(a: ObservedLink, b: ObservedLink): boolean {
+  const peer = a.state.veth;
+  return (
+    peer !== undefined &&
+    (peer.name !== undefined ? peer.name === b.state.name : peer.ifindex === b.state.ifindex)
+  );
 }
 
 function describeEnd(spec: LinkSpec): string {
@@ -97,7 +109,7 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
       const end = existing[0] as End;
       await linkDelete(inputs[end].namespace, inputs[end].name);
       observed[end] = undefined;
-    } else if (existing.length === 2 && observed.a?.state.veth?.ifindex !== observed.b?.state.ifindex) {
+    } else if (existing.length === 2 && !arePeers(observed.a!, observed.b!)) {
       throw new Error(
         `Interfaces ${describeEnd(inputs.a)} and ${describeEnd(inputs.b)} both exist but are not the two ` +
           "ends of one veth pair; nothing was changed. Remove them or choose other names.",

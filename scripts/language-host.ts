@@ -133,13 +133,17 @@ function main(): void {
       }, callback);
     },
   });
-  server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, port: number) => {
-    if (err) {
-      process.stderr.write(`pulumi-language-nodejs: cannot listen: ${err.message}\n`);
-      process.exit(1);
-    }
-    process.stdout.write(`${port}\n`);
-  });
+  server.bindAsync(
+    "127.0.0.1:0",
+    grpc.ServerCredentials.createInsecure(),
+    (err: Error | null, port: number) => {
+      if (err) {
+        process.stderr.write(`pulumi-language-nodejs: cannot listen: ${err.message}\n`);
+        process.exit(1);
+      }
+      process.stdout.write(`${port}\n`);
+    },
+  );
 }
 
 main();

@@ -374,7 +374,8 @@ export function sysctlValueProblems(value: string | number): string[] {
   const problems = /[\n\r\v\f]/u.test(value)
     ? [`sysctl values are one line; ${quote(value)} has a line break`]
     : textProblems("sysctl values", value.replace(/[ \t]/gu, "_"), false);
-  if (value !== value.trim()) problems.push(`sysctl values cannot start or end with blanks; got ${quote(value)}`);
+  if (value !== value.trim())
+    problems.push(`sysctl values cannot start or end with blanks; got ${quote(value)}`);
   return problems;
 }
 

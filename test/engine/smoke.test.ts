@@ -31,7 +31,9 @@ test("a two-host bridge goes through up, preview, refresh and destroy", async (t
     assert.equal(up.summary.result, "succeeded");
     const [eth0] = ipJson(["-n", `${p}-h1`, "addr", "show", "dev", "eth0"]);
     assert.deepEqual(
-      eth0.addr_info.filter((a: { family: string }) => a.family === "inet").map((a: { local: string }) => a.local),
+      eth0.addr_info
+        .filter((a: { family: string }) => a.family === "inet")
+        .map((a: { local: string }) => a.local),
       ["10.77.0.1"],
     );
     const [port] = ipJson(["-n", `${p}-hub`, "link", "show", "dev", `${p}-h1`]);

@@ -19,7 +19,9 @@ let command: Promise<PulumiCommand> | undefined;
 function pulumiCommand(): Promise<PulumiCommand> {
   const root = process.env.PULUMI_NETNS_PULUMI_ROOT;
   if (!root) {
-    throw new Error("PULUMI_NETNS_PULUMI_ROOT is not set: run `bash scripts/setup` and `. scripts/env.sh` first");
+    throw new Error(
+      "PULUMI_NETNS_PULUMI_ROOT is not set: run `bash scripts/setup` and `. scripts/env.sh` first",
+    );
   }
   command ??= PulumiCommand.get({ root });
   return command;

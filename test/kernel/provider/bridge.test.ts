@@ -9,8 +9,7 @@ const p = uniquePrefix();
 const bridge = driver("Bridge");
 const n1 = `${p}-1`;
 
-const info = (name: string) =>
-  (linkOf(n1, name).linkinfo as { info_data: Record<string, number> }).info_data;
+const info = (name: string) => (linkOf(n1, name).linkinfo as { info_data: Record<string, number> }).info_data;
 
 describe("Bridge provider against the kernel", { concurrency: false }, () => {
   before(() => {

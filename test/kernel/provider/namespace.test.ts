@@ -33,7 +33,11 @@ describe("Namespace provider against the kernel", { concurrency: false }, () => 
     const read = await ns.read(id, outs);
     assert.deepEqual(read.props?.sysctls, { "net.ipv4.ip_forward": "1" });
 
-    const { diff, result } = await ns.update(id, outs, { name, managedBy: mark, sysctls: { "net.ipv4.ip_forward": "0" } });
+    const { diff, result } = await ns.update(id, outs, {
+      name,
+      managedBy: mark,
+      sysctls: { "net.ipv4.ip_forward": "0" },
+    });
     assert.deepEqual(diff.replaces, []);
     assert.equal(result.outs.inode, outs.inode, "updated in place");
     assert.deepEqual((await ns.read(id, result.outs)).props?.sysctls, { "net.ipv4.ip_forward": "0" });

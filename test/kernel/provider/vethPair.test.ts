@@ -83,6 +83,34 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
     await veth.delete(id, outs);
   });
 
+  test("create resumes a half-made pair whose ends share a namespace", async (t) => {
+    if (!requireRoot(t)) return;
+    ip([
+      "-n",
+      n1,
+      "link",
+      "add",
+      "name",
+      "s0",
+      "group",
+      "28275",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "s1",
+      "group",
+      "28275",
+    ]);
+    const { id, outs } = await veth.create({
+      a: { name: "s0", namespace: n1 },
+      b: { name: "s1", namespace: n1 },
+      managedBy: managedBy(p, "VethPair", "s"),
+    });
+    assert.equal(outs.b.ifindex, linkOf(n1, "s1").ifindex, "resumed, not re-created");
+    await veth.delete(id, outs);
+  });
+
   test("a failed create rolls back: a master that does not exist leaves no veth", async (t) => {
     if (!requireRoot(t)) return;
     await assert.rejects(
@@ -117,7 +145,25 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
   test("create resumes a pair its own interrupted run left half made", async (t) => {
     if (!requireRoot(t)) return;
     // What a crash between `ip link add` and the batch that marks and configures leaves.
-    ip(["link", "add", "name", "h0", "netns", n1, "group", "28275", "type", "veth", "peer", "name", "h1", "netns", n2, "group", "28275"]);
+    ip([
+      "link",
+      "add",
+      "name",
+      "h0",
+      "netns",
+      n1,
+      "group",
+      "28275",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "h1",
+      "netns",
+      n2,
+      "group",
+      "28275",
+    ]);
     const ifindex = linkOf(n1, "h0").ifindex;
     const { id, outs } = await veth.create({
       a: { name: "h0", namespace: n1, addresses: ["10.97.0.1/24"] },
