@@ -1,3 +1,4 @@
+import { claimLinks } from "./claims";
 import { bridgeAdd, bridgeSet } from "./kernel/bridge";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
 import { checkWith } from "./lifecycle";
@@ -31,7 +32,9 @@ export const bridgeProvider = singleLinkProvider<
   resource: "Bridge",
   kernelKind: "bridge",
   kernelChosen: [...KERNEL_CHOSEN_LINK_FIELDS, "forwardDelay", "ageingTime"],
-  check: checkWith(bridgeSchema),
+  check: checkWith(bridgeSchema, (inputs) =>
+    claimLinks(inputs.managedBy, [{ path: "", kind: "bridge", ...inputs }]),
+  ),
   add: (inputs) => bridgeAdd(inputs.namespace, inputs.name, { ...inputs, group: OWNED_LINK_GROUP }),
   settingLines(inputs, observed) {
     const now = observed?.state.bridge;

@@ -3,6 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { bridgeProvider } from "./bridge";
 import { namespaceProvider } from "./namespace";
+import { routeProvider } from "./route";
 import { tapDeviceProvider } from "./tapDevice";
 import { vethPairProvider } from "./vethPair";
 
@@ -11,10 +12,12 @@ export const providers: Readonly<Record<string, pulumi.dynamic.ResourceProvider>
   VethPair: vethPairProvider,
   Bridge: bridgeProvider,
   TapDevice: tapDeviceProvider,
+  Route: routeProvider,
 };
 
 export type { BridgeOutputs } from "./bridge";
 export type { LinkOutputs } from "./link";
 export type { NamespaceOutputs } from "./namespace";
+export type { RouteOutputs } from "./route";
 export type { TapDeviceOutputs } from "./tapDevice";
 export type { VethPairOutputs } from "./vethPair";

@@ -3,11 +3,23 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { validate } from "./schema/common";
 
-/** `check` for a kind: every failure, each naming its field; inputs with defaults applied. */
-export function checkWith(schema: z.ZodType) {
+/**
+ * `check` for a kind: every failure, each naming its field; inputs with defaults applied. Once the
+ * inputs are valid on their own, `crossCheck` applies the rules that involve other resources.
+ */
+export function checkWith<S extends z.ZodType>(
+  schema: S,
+  crossCheck?: (
+    inputs: z.output<S>,
+  ) => Promise<pulumi.dynamic.CheckFailure[]> | pulumi.dynamic.CheckFailure[],
+) {
   return async (_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> => {
     const { inputs, failures } = validate(schema, news);
-    return failures.length > 0 ? { inputs: news, failures } : { inputs: inputs as Record<string, unknown> };
+    if (failures.length > 0 || inputs === undefined) return { inputs: news, failures };
+    const related = crossCheck ? await crossCheck(inputs) : [];
+    return related.length > 0
+      ? { inputs: news, failures: related }
+      : { inputs: inputs as Record<string, unknown> };
   };
 }
 

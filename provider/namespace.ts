@@ -9,6 +9,7 @@ import {
   netnsWriteMark,
 } from "./kernel/netns";
 import { sysctlRead, sysctlWrite } from "./kernel/sysctl";
+import { claimNamespace } from "./claims";
 import { checkWith, collisionError } from "./lifecycle";
 import { assertPrivileged } from "./privileges";
 import { diffInputs } from "./schema/diff";
@@ -37,7 +38,7 @@ async function converge(inputs: Inputs): Promise<NamespaceOutputs> {
 }
 
 export const namespaceProvider: pulumi.dynamic.ResourceProvider = {
-  check: checkWith(namespaceSchema),
+  check: checkWith(namespaceSchema, (inputs) => claimNamespace(inputs.name, inputs.managedBy)),
 
   async diff(_id, olds: NamespaceOutputs, news: Inputs) {
     return diffInputs("Namespace", olds, news);

@@ -1,3 +1,4 @@
+import { claimLinks } from "./claims";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
 import { tapAdd } from "./kernel/tuntap";
 import { checkWith } from "./lifecycle";
@@ -29,7 +30,9 @@ export const tapDeviceProvider = singleLinkProvider<
   resource: "TapDevice",
   kernelKind: "tun",
   kernelChosen: KERNEL_CHOSEN_LINK_FIELDS,
-  check: checkWith(tapDeviceSchema),
+  check: checkWith(tapDeviceSchema, (inputs) =>
+    claimLinks(inputs.managedBy, [{ path: "", kind: "tun", ...inputs }]),
+  ),
   add: (inputs) => tapAdd(inputs.namespace, inputs.name, { ...inputs, linkGroup: OWNED_LINK_GROUP }),
   // The tap's flags cannot change in place: a change replaces the device (see schema/diff).
   settingLines: () => [],

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { claimLinks } from "./claims";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
 import { linkDelete } from "./kernel/link";
 import { vethAdd } from "./kernel/veth";
@@ -16,6 +17,7 @@ import {
   type ObservedLink,
 } from "./link";
 import { assertPrivileged } from "./privileges";
+import { isUnknown } from "./schema/common";
 import { diffInputs } from "./schema/diff";
 import { effectiveEndMtu, vethPairSchema, type VethPairResolved } from "./schema/vethPair";
 
@@ -86,7 +88,15 @@ async function mustRead(inputs: Inputs): Promise<VethPairOutputs> {
 }
 
 export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
-  check: checkWith(vethPairSchema),
+  check: checkWith(vethPairSchema, (inputs) =>
+    claimLinks(
+      inputs.managedBy,
+      ENDS.flatMap((end) => {
+        const link = inputs[end];
+        return isUnknown(link) ? [] : [{ path: `${end}.`, kind: "veth" as const, ...link }];
+      }),
+    ),
+  ),
 
   async diff(_id, olds: VethPairOutputs, news: Inputs) {
     const view: Record<string, unknown> = { ...olds };

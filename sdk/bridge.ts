@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BridgeInputs } from "../provider/schema/bridge";
-import { type DeepInput, managedBy, TYPE_MODULE } from "./common";
+import { type ResourceArgs, managedBy, TYPE_MODULE } from "./common";
 import { linkOutputProperties } from "./link";
 import { providerFor } from "./provider";
+import { declareBridge, withDeclaredDependencies } from "./registry";
 
 /** Inputs of a {@link Bridge}. */
-export type BridgeArgs = DeepInput<Omit<BridgeInputs, "managedBy">>;
+export type BridgeArgs = ResourceArgs<Omit<BridgeInputs, "managedBy">>;
 
 /** A Linux bridge (`ip link add name X type bridge`); ports join it with `master`. */
 export class Bridge extends pulumi.dynamic.Resource {
@@ -36,9 +37,11 @@ export class Bridge extends pulumi.dynamic.Resource {
         ...(args as object),
         managedBy: managedBy("Bridge", name),
       },
-      opts,
+      withDeclaredDependencies(opts, [args as { namespace?: unknown; master?: unknown }]),
       TYPE_MODULE,
       "Bridge",
     );
+    const plainArgs = args as { namespace?: unknown; name?: unknown };
+    declareBridge(plainArgs.namespace, plainArgs.name, this);
   }
 }

@@ -9,6 +9,9 @@ export type DeepInput<T> = T extends string | number | boolean | undefined | nul
     ? pulumi.Input<readonly DeepInput<E>[]>
     : pulumi.Input<{ readonly [K in keyof T]: DeepInput<T[K]> }>;
 
+/** A resource's arguments: a plain object whose fields accept Pulumi inputs, deeply. */
+export type ResourceArgs<T> = { readonly [K in keyof T]: DeepInput<T[K]> };
+
 /** Module of the type tokens: resources show as `pulumi-nodejs:netns:VethPair`. */
 export const TYPE_MODULE = "netns";
 

@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NamespaceInputs } from "../provider/schema/namespace";
-import { type DeepInput, managedBy, TYPE_MODULE } from "./common";
+import { type ResourceArgs, managedBy, TYPE_MODULE } from "./common";
 import { providerFor } from "./provider";
+import { declareNamespace } from "./registry";
 
 /** Inputs of a {@link Namespace}. */
-export type NamespaceArgs = DeepInput<Omit<NamespaceInputs, "managedBy" | "name"> & { name?: string }>;
+export type NamespaceArgs = ResourceArgs<Omit<NamespaceInputs, "managedBy" | "name"> & { name?: string }>;
 
 /**
  * A Linux network namespace (`ip netns add NAME`), with its loopback up and `net.*` sysctls
@@ -22,13 +23,15 @@ export class Namespace extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const a = args as Record<string, unknown>;
+    const namespaceName = a.name ?? name;
     super(
       providerFor("Namespace"),
       name,
-      { ...a, name: a.name ?? name, managedBy: managedBy("Namespace", name), inode: undefined },
+      { ...a, name: namespaceName, managedBy: managedBy("Namespace", name), inode: undefined },
       opts,
       TYPE_MODULE,
       "Namespace",
     );
+    declareNamespace(namespaceName, this);
   }
 }

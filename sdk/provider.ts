@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The resource kinds the provider implements; also the last part of each resource's type token. */
-export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice";
+export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "Route";
 
 const providers = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
 

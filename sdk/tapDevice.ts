@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TapDeviceInputs } from "../provider/schema/tapDevice";
-import { type DeepInput, managedBy, TYPE_MODULE } from "./common";
+import { type ResourceArgs, managedBy, TYPE_MODULE } from "./common";
 import { linkOutputProperties } from "./link";
 import { providerFor } from "./provider";
+import { withDeclaredDependencies } from "./registry";
 
 /** Inputs of a {@link TapDevice}. */
-export type TapDeviceArgs = DeepInput<Omit<TapDeviceInputs, "managedBy">>;
+export type TapDeviceArgs = ResourceArgs<Omit<TapDeviceInputs, "managedBy">>;
 
 /**
  * A persistent tap device (`ip tuntap add dev X mode tap`) that a VM or a user-space program
@@ -39,7 +40,7 @@ export class TapDevice extends pulumi.dynamic.Resource {
         ...(args as object),
         managedBy: managedBy("TapDevice", name),
       },
-      opts,
+      withDeclaredDependencies(opts, [args as { namespace?: unknown; master?: unknown }]),
       TYPE_MODULE,
       "TapDevice",
     );

@@ -1,11 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkOutputs } from "../provider/link";
 import type { VethPairInputs } from "../provider/schema/vethPair";
-import { type DeepInput, managedBy, TYPE_MODULE } from "./common";
+import { type ResourceArgs, managedBy, TYPE_MODULE } from "./common";
 import { providerFor } from "./provider";
+import { withDeclaredDependencies } from "./registry";
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && !(v instanceof Promise);
 
 /** Inputs of a {@link VethPair}. */
-export type VethPairArgs = DeepInput<Omit<VethPairInputs, "managedBy">>;
+export type VethPairArgs = ResourceArgs<Omit<VethPairInputs, "managedBy">>;
 
 /**
  * A veth pair whose two ends are created directly in their namespaces in one kernel call
@@ -22,7 +26,7 @@ export class VethPair extends pulumi.dynamic.Resource {
       providerFor("VethPair"),
       name,
       { ...(args as object), managedBy: managedBy("VethPair", name) },
-      opts,
+      withDeclaredDependencies(opts, [args.a as unknown, args.b as unknown].filter(isPlainObject)),
       TYPE_MODULE,
       "VethPair",
     );

@@ -8,3 +8,4 @@ export * from "./veth";
 export * from "./bridge";
 export * from "./tuntap";
 export * from "./address";
+export * from "./route";

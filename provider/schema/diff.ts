@@ -7,11 +7,15 @@ import { UNKNOWN, formatPath, isUnknown, normalizeCidr } from "./common";
 import { bridgeSchema } from "./bridge";
 import { linkFields } from "./link";
 import { namespaceSchema } from "./namespace";
+import { comparableRoute, routeSchema } from "./route";
 import { tapDeviceSchema } from "./tapDevice";
 import { vethPairSchema } from "./vethPair";
 
 /** The SDK's resource kinds (`sdk/provider.ts`). */
 export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice";
+
+/** Every kind {@link diffInputs} decides for. */
+export type DiffKind = ResourceKind | "Route";
 
 export interface InputDiff {
   readonly changes: boolean;
@@ -225,9 +229,32 @@ function diffVethPair(olds: unknown, news: unknown): InputDiff {
   );
 }
 
+/** The kernel keys a route by (table, destination, metric); `via` and `dev` change in place. */
+const routeFields: Record<string, Field> = {
+  namespace: replace,
+  destination: replace,
+  table: replace,
+  metric: replace,
+  via: update,
+  dev: update,
+  ...ownership,
+};
+
+function diffRoute(olds: unknown, news: unknown): InputDiff {
+  const shape: Shape = routeSchema.shape;
+  // Compared canonically: "default" is 0.0.0.0/0 or ::/0, an omitted metric the kernel's default.
+  const prev = comparableRoute(resolveObject(shape, routeFields, olds));
+  const next = comparableRoute(resolveObject(shape, routeFields, news));
+  const acc: Accumulator = { replaces: [], updates: [] };
+  compareFields(acc, routeFields, [], prev, next);
+  const key = ["namespace", "destination", "table", "metric"];
+  return result(acc, () => key.every((k) => mayEqual(prev[k], next[k])));
+}
+
 /** Decides, per field, whether going from `olds` to `news` is no change, an update or a replacement. */
-export function diffInputs(kind: ResourceKind, olds: unknown, news: unknown): InputDiff {
+export function diffInputs(kind: DiffKind, olds: unknown, news: unknown): InputDiff {
   if (kind === "VethPair") return diffVethPair(olds, news);
+  if (kind === "Route") return diffRoute(olds, news);
   const spec = specs[kind];
   const prev = resolveObject(spec.shape, spec.fields, olds);
   const next = resolveObject(spec.shape, spec.fields, news);

@@ -5,3 +5,4 @@ export * from "./vethPair";
 export * from "./bridge";
 export * from "./tapDevice";
 export * from "./diff";
+export * from "./route";

@@ -113,14 +113,21 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
 
   test("a failed create rolls back: a master that does not exist leaves no veth", async (t) => {
     if (!requireRoot(t)) return;
-    await assert.rejects(
-      veth.create({
-        a: { name: "rb0", namespace: n1 },
-        b: { name: "rb1", namespace: n2, master: "nosuchbr" },
-        managedBy: managedBy(p, "VethPair", "rb"),
-      }),
-      /nosuchbr/,
-    );
+    // check refuses such a master at preview; create must still be safe when called without it.
+    const inputs = {
+      a: { name: "rb0", namespace: n1 },
+      b: { name: "rb1", namespace: n2, master: "nosuchbr" },
+      managedBy: managedBy(p, "VethPair", "rb"),
+    };
+    const checked = await veth.provider.check({}, inputs);
+    assert.match(checked.failures?.[0]?.reason ?? "", /no bridge "nosuchbr"/);
+    const resolved = {
+      a: { ...inputs.a, addresses: [], up: true },
+      b: { ...inputs.b, addresses: [], up: true },
+      adopt: false,
+      managedBy: inputs.managedBy,
+    };
+    await assert.rejects(veth.provider.create(resolved), /nosuchbr/);
     assert.equal(ipJson(["-n", n1, "link", "show", "type", "veth"]).length, 0);
   });
 

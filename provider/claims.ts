@@ -1,0 +1,122 @@
+// Rules that span resources, checked at preview time. The engine checks every resource of one
+// operation (preview, up) through the same provider process, one registration at a time, and a
+// resource is registered only once the outputs it uses are known: so when a link that names
+// `master: br.name` is checked, the bridge has been. This process-wide record of what each
+// resource declared is what those rules consult; names the stack does not declare are looked up
+// in the kernel (an existing host bridge is a fine master).
+import type * as pulumi from "@pulumi/pulumi";
+import { linkShow } from "./kernel/link";
+import { netnsExists } from "./kernel/netns";
+import { describeNamespace } from "./lifecycle";
+import { isUnknown } from "./schema/common";
+
+type CheckFailure = pulumi.dynamic.CheckFailure;
+
+/** What a link resource declares: one entry per link (a veth pair declares two). */
+export interface LinkDeclaration {
+  /** The input path of the link, for failures: `""` for a bridge or tap, `a.` or `b.` for a veth end. */
+  readonly path: string;
+  readonly kind: "veth" | "bridge" | "tun";
+  readonly namespace?: unknown;
+  readonly name: unknown;
+  readonly master?: unknown;
+}
+
+const namespaces = new Map<string, string>();
+const links = new Map<string, { kind: LinkDeclaration["kind"]; managedBy: string }>();
+
+const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
+const linkKey = (namespace: string | undefined, name: string) => `${namespace ?? ""}/${name}`;
+const owner = (managedBy: string) => decodeURIComponent(managedBy.split("/").slice(-2).join(" "));
+
+/** Records a Namespace; a second resource declaring the same name fails. */
+export function claimNamespace(name: unknown, managedBy: unknown): CheckFailure[] {
+  if (!known(name) || !known(managedBy)) return [];
+  const holder = namespaces.get(name);
+  if (holder !== undefined && holder !== managedBy) {
+    return [
+      { property: "name", reason: `namespace ${JSON.stringify(name)} is also declared by ${owner(holder)}` },
+    ];
+  }
+  namespaces.set(name, managedBy);
+  return [];
+}
+
+/**
+ * Records a resource's links and checks where they go: each link's (namespace, name) belongs to
+ * one resource, its namespace is declared in the stack or exists, and its master is a bridge in
+ * the same namespace.
+ */
+export async function claimLinks(
+  managedBy: unknown,
+  declared: readonly LinkDeclaration[],
+): Promise<CheckFailure[]> {
+  if (!known(managedBy)) return [];
+  const failures: CheckFailure[] = [];
+  for (const link of declared) {
+    if (!known(link.name) || (link.namespace !== undefined && !known(link.namespace))) continue;
+    const namespace = link.namespace;
+    const key = linkKey(namespace, link.name);
+    const holder = links.get(key);
+    if (holder !== undefined && holder.managedBy !== managedBy) {
+      failures.push({
+        property: `${link.path}name`,
+        reason: `interface ${JSON.stringify(link.name)} in ${describeNamespace(namespace)} is also declared by ${owner(holder.managedBy)}`,
+      });
+      continue;
+    }
+    links.set(key, { kind: link.kind, managedBy });
+    if (namespace !== undefined && !namespaces.has(namespace) && !(await netnsExists(namespace))) {
+      failures.push({
+        property: `${link.path}namespace`,
+        reason:
+          `namespace ${JSON.stringify(namespace)} is not declared in this stack and does not exist: ` +
+          "declare a netns.Namespace and pass its `name` output, so the link waits for it",
+      });
+      continue;
+    }
+    failures.push(...(await checkMaster(link, namespace)));
+  }
+  return failures;
+}
+
+async function checkMaster(link: LinkDeclaration, namespace: string | undefined): Promise<CheckFailure[]> {
+  const master = link.master;
+  if (!known(master)) return [];
+  const property = `${link.path}master`;
+  const where = describeNamespace(namespace);
+  const declared = links.get(linkKey(namespace, master));
+  if (declared) {
+    return declared.kind === "bridge"
+      ? []
+      : [
+          {
+            property,
+            reason: `master ${JSON.stringify(master)} in ${where} is a ${declared.kind}, not a bridge`,
+          },
+        ];
+  }
+  const elsewhere = [...links].find(([key, l]) => l.kind === "bridge" && key.endsWith(`/${master}`));
+  if (elsewhere) {
+    const other = elsewhere[0].slice(0, -master.length - 1);
+    return [
+      {
+        property,
+        reason:
+          `bridge ${JSON.stringify(master)} is in ${describeNamespace(other || undefined)}, not in ${where}: ` +
+          "a port and its bridge must share a namespace",
+      },
+    ];
+  }
+  const existing = await linkShow(namespace, master).catch(() => undefined);
+  if (existing?.kind === "bridge") return [];
+  return [
+    {
+      property,
+      reason: existing
+        ? `master ${JSON.stringify(master)} in ${where} is a ${existing.kind ?? "device"}, not a bridge`
+        : `no bridge ${JSON.stringify(master)} is declared in ${where} in this stack or exists there: ` +
+          "declare a netns.Bridge and pass its `name` output",
+    },
+  ];
+}
