@@ -172,14 +172,10 @@ export const routeProvider: pulumi.dynamic.ResourceProvider = {
     assertPrivileged();
     const spec = specOf(news);
     const state = await observe(news.namespace, spec);
-    if (!state) {
-      throw new Error(
-        `${describeRoute(news.namespace, spec)} is gone from the kernel: run \`pulumi refresh\` and then ` +
-          "`pulumi up` to create it again.",
-      );
-    }
-    assertMayTake(news, spec, state);
-    if (!matches(state, spec)) await routeApply(news.namespace, routeReplaceLine(spec));
+    // A route has no identity to keep, and the kernel drops it with its device: when the link it
+    // uses was replaced, re-adding it (`ip route replace` adds a missing route) is the update.
+    if (state) assertMayTake(news, spec, state);
+    if (!state || !matches(state, spec)) await routeApply(news.namespace, routeReplaceLine(spec));
     return { outs: await mustRead(news, spec) };
   },
 

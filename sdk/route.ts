@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RouteInputs } from "../provider/schema/route";
-import { type DeepInput, managedBy, TYPE_MODULE } from "./common";
+import { managedBy, type ResourceArgs, TYPE_MODULE } from "./common";
 import { providerFor } from "./provider";
+import { withDeclaredDependencies } from "./registry";
 
 /** Inputs of a {@link Route}. */
-export type RouteArgs = DeepInput<Omit<RouteInputs, "managedBy">>;
+export type RouteArgs = ResourceArgs<Omit<RouteInputs, "managedBy">>;
 
 /**
  * A route in a namespace's routing table (`ip route add DEST via GW [dev DEV] [metric M] [table T]`),
@@ -46,7 +47,7 @@ export class Route extends pulumi.dynamic.Resource {
         ...(args as object),
         managedBy: managedBy("Route", name),
       },
-      opts,
+      withDeclaredDependencies(opts, [{ namespace: args.namespace }]),
       TYPE_MODULE,
       "Route",
     );

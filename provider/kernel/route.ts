@@ -137,7 +137,8 @@ function parseDestination(dst: unknown, wanted: string): string | undefined {
 /** `"gateway":"10.0.0.1"`, or RFC 5549's `"via":{"family":"inet6","host":"fe80::1"}`. */
 function parseGateway(r: Record<string, unknown>): string | undefined {
   const via = r.via as { host?: unknown } | undefined;
-  const host = typeof r.gateway === "string" ? r.gateway : typeof via?.host === "string" ? via.host : undefined;
+  const host =
+    typeof r.gateway === "string" ? r.gateway : typeof via?.host === "string" ? via.host : undefined;
   return host === undefined ? undefined : canonicalHost(host);
 }
 
@@ -273,7 +274,8 @@ const routeHints: readonly { readonly pattern: RegExp; readonly hint: string }[]
 
 /** `e` with a route-specific hint when one applies; other errors unchanged. */
 export function withRouteHint(e: unknown): unknown {
-  if (!(e instanceof KernelCommandError) || e instanceof NotFoundError || e instanceof PermissionError) return e;
+  if (!(e instanceof KernelCommandError) || e instanceof NotFoundError || e instanceof PermissionError)
+    return e;
   const rule = routeHints.find((r) => r.pattern.test(e.stderr));
   if (rule === undefined) return e;
   const failure = { argv: e.argv, exitCode: e.exitCode, stderr: e.stderr };

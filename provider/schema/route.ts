@@ -96,7 +96,9 @@ const DESTINATION_EXAMPLE = `e.g. 10.0.0.0/24, fd00::/64, 10.0.0.5/32 for one ho
 export function destinationProblems(destination: string): string[] {
   if (destination === DEFAULT_DESTINATION) return [];
   if (!destination.includes("/")) {
-    return [`a destination is a network in CIDR form, ${DESTINATION_EXAMPLE}; ${quote(destination)} has no prefix length`];
+    return [
+      `a destination is a network in CIDR form, ${DESTINATION_EXAMPLE}; ${quote(destination)} has no prefix length`,
+    ];
   }
   const problems = cidrProblems(destination);
   if (problems.length > 0) return problems;
@@ -119,7 +121,8 @@ export const routeDestination = ruledString(destinationProblems);
 /** One unicast IPv4 or IPv6 address, without a prefix length. */
 export function gatewayProblems(via: string): string[] {
   if (via.includes("/")) return [`a gateway is one address, without a prefix length; got ${quote(via)}`];
-  if (via.includes("%")) return [`a gateway cannot carry a zone index ("%..."); set dev instead; got ${quote(via)}`];
+  if (via.includes("%"))
+    return [`a gateway cannot carry a zone index ("%..."); set dev instead; got ${quote(via)}`];
   const parsed = addressValue(via);
   if (parsed === undefined) {
     return [`${quote(via)} is not an IPv4 address (dotted quad, no leading zeros) or an IPv6 address`];
@@ -146,10 +149,14 @@ export function tableProblems(table: string | number): string[] {
   if (typeof table === "string") {
     return table in TABLE_NAMES
       ? []
-      : [`table names are "main", "default" and "local" (use the number for other tables); got ${quote(table)}`];
+      : [
+          `table names are "main", "default" and "local" (use the number for other tables); got ${quote(table)}`,
+        ];
   }
   if (Number.isInteger(table) && table >= 1 && table <= METRIC_MAX) return [];
-  return [`table is an integer from 1 to ${METRIC_MAX} (0 is RT_TABLE_UNSPEC) or "main"; got ${quote(table)}`];
+  return [
+    `table is an integer from 1 to ${METRIC_MAX} (0 is RT_TABLE_UNSPEC) or "main"; got ${quote(table)}`,
+  ];
 }
 
 export const routeTable = z
@@ -185,7 +192,11 @@ export const routeSchema = z
   .superRefine(
     (value, ctx) => {
       if (typeof value !== "object" || value === null) return;
-      const { destination: dest, via, dev } = value as { destination?: unknown; via?: unknown; dev?: unknown };
+      const {
+        destination: dest,
+        via,
+        dev,
+      } = value as { destination?: unknown; via?: unknown; dev?: unknown };
       if (via === undefined && dev === undefined) {
         ctx.addIssue({
           code: "custom",
@@ -195,7 +206,8 @@ export const routeSchema = z
         });
         return;
       }
-      const viaFamily = typeof via === "string" && gatewayProblems(via).length === 0 ? addressFamily(via) : undefined;
+      const viaFamily =
+        typeof via === "string" && gatewayProblems(via).length === 0 ? addressFamily(via) : undefined;
       if (viaFamily === undefined) return;
       const destFamily =
         typeof dest === "string" && !isUnknown(dest) && destinationProblems(dest).length === 0
@@ -268,7 +280,8 @@ export function effectiveMetric(value: unknown, family: Family | undefined): num
 /** The numeric table id; omitted is main. */
 export function tableId(value: unknown): number | Unknown {
   if (value === undefined) return MAIN_TABLE;
-  if (typeof value === "string" && value in TABLE_NAMES) return TABLE_NAMES[value as keyof typeof TABLE_NAMES];
+  if (typeof value === "string" && value in TABLE_NAMES)
+    return TABLE_NAMES[value as keyof typeof TABLE_NAMES];
   return typeof value === "number" ? value : UNKNOWN;
 }
 

@@ -50,6 +50,8 @@ async function engineEnv(stackName: string) {
       PULUMI_BACKEND_URL: `file://${path.join(scratch, "state")}`,
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      // The test command type-checks the examples with tsc already; ts-node need not again.
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     },
   };
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { providers } from "../../../provider";
 
-export type Kind = "Namespace" | "VethPair" | "Bridge" | "TapDevice";
+export type Kind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "Route";
 
 export const managedBy = (p: string, kind: Kind, name: string) => `pnt/${p}/${kind}/${name}`;
 

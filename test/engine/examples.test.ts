@@ -1,0 +1,235 @@
+// Each example through its whole life with the real CLI: up and kernel checks, a no-change
+// preview, an in-place update, a rename that replaces, drift repaired by refresh + up, destroy.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
+import { uniquePrefix } from "../helpers/names";
+import { addressesOf, ip, ipJson, linkOf, namespaceNames } from "../helpers/readback";
+import { requireRoot } from "../helpers/root";
+
+const example = (name: string) => path.join(repoRoot, "examples", name);
+const openTap = path.join(repoRoot, "test", "fixtures", "open-tap.py");
+
+function ping(namespace: string, address: string): void {
+  execFileSync("ip", ["netns", "exec", namespace, "ping", "-c", "1", "-W", "2", address], {
+    stdio: "ignore",
+  });
+}
+
+async function setConfig(s: TestStack, values: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(values)) await s.stack.setConfig(key, { value });
+}
+
+/** The preview's counts of operations, without the unchanged ones. */
+async function previewChanges(s: TestStack): Promise<Record<string, number>> {
+  const { changeSummary } = await s.stack.preview();
+  return Object.fromEntries(Object.entries(changeSummary).filter(([op]) => op !== "same"));
+}
+
+function leftovers(prefix: string): string[] {
+  return namespaceNames().filter((n) => n.startsWith(prefix));
+}
+
+describe("examples through their whole life", { concurrency: false }, () => {
+  test("two-hosts-bridge", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-thb`, workDir: example("two-hosts-bridge") });
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-` });
+      await s.stack.up();
+      const [hub, net0, net1] = ["bridge", "net0", "net1"].map((n) => `${p}-${n}`) as [
+        string,
+        string,
+        string,
+      ];
+      assert.deepEqual(addressesOf(net0, "net0-bridge"), ["10.0.1.1/24"]);
+      assert.deepEqual(addressesOf(net1, "net1-bridge"), ["10.0.1.2/24"]);
+      assert.equal(linkOf(hub, "bridge-net0").master, "br");
+      assert.equal(linkOf(hub, "bridge-net1").master, "br");
+      ping(net0, "10.0.1.2");
+
+      await s.stack.preview({ expectNoChanges: true });
+
+      // In place: the cables' MTU.
+      const ifindex = linkOf(net0, "net0-bridge").ifindex;
+      await setConfig(s, { mtu: "1400" });
+      assert.deepEqual(await previewChanges(s), { update: 2 });
+      await s.stack.up();
+      assert.equal(linkOf(net0, "net0-bridge").mtu, 1400);
+      assert.equal(linkOf(net0, "net0-bridge").ifindex, ifindex, "updated, not re-created");
+
+      // A rename replaces the bridge; its ports follow in place.
+      await setConfig(s, { bridgeName: "br1" });
+      assert.deepEqual(await previewChanges(s), { replace: 1, update: 2 });
+      await s.stack.up();
+      assert.equal(linkOf(hub, "bridge-net0").master, "br1");
+      assert.equal(ipJson(["-n", hub, "link", "show", "type", "bridge"]).length, 1, "the old bridge is gone");
+      ping(net0, "10.0.1.2");
+
+      // Drift by hand, repaired by refresh + up.
+      ip(["-n", hub, "link", "set", "dev", "bridge-net0", "nomaster"]);
+      ip(["-n", net0, "addr", "flush", "dev", "net0-bridge"]);
+      ip(["netns", "delete", net1]);
+      await s.stack.refresh();
+      await s.stack.up();
+      assert.equal(linkOf(hub, "bridge-net0").master, "br1");
+      assert.deepEqual(addressesOf(net0, "net0-bridge"), ["10.0.1.1/24"]);
+      ping(net0, "10.0.1.2");
+      await s.stack.preview({ expectNoChanges: true });
+
+      await s.stack.destroy();
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  test("vm-tap", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-tap`, workDir: example("vm-tap") });
+    const vmnet = `${p}-vmnet`;
+    /** Opens the tap as user `uid` (no capabilities), as QEMU would; what the attempt printed. */
+    const attachAs = (uid: number, ...flags: string[]) =>
+      spawnSync(
+        "ip",
+        ["netns", "exec", vmnet, "python3", openTap, "tap0", "--uid", `${uid}`, "--gid", `${uid}`, ...flags],
+        { encoding: "utf8" },
+      ).stdout;
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-` });
+      await s.stack.up();
+      const [tap] = ipJson<{ ifname: string; user: number; group: number; flags: string[] }[]>([
+        "-n",
+        vmnet,
+        "tuntap",
+        "show",
+      ]);
+      assert.deepEqual([tap?.ifname, tap?.user, tap?.group], ["tap0", 1000, 1000]);
+      assert.equal(linkOf(vmnet, "tap0").master, "br0");
+      // The owner attaches as an ordinary user, as QEMU would; anyone else is refused.
+      assert.match(attachAs(1000, "--vnet-hdr"), /attached tap0/);
+      assert.match(attachAs(1001, "--vnet-hdr"), /TUNSETIFF failed: EPERM/);
+
+      await s.stack.preview({ expectNoChanges: true });
+
+      // A tap flag cannot change in place: multi-queue replaces the device, old one first.
+      await setConfig(s, { multiQueue: "true" });
+      assert.deepEqual(await previewChanges(s), { replace: 1 });
+      await s.stack.up();
+      const data = (linkOf(vmnet, "tap0").linkinfo as { info_data: Record<string, unknown> }).info_data;
+      assert.equal(data.multi_queue, true);
+      assert.match(attachAs(1000, "--vnet-hdr", "--multi-queue"), /attached tap0/);
+
+      ip(["-n", vmnet, "link", "set", "dev", "tap0", "nomaster"]);
+      await s.stack.refresh();
+      await s.stack.up();
+      assert.equal(linkOf(vmnet, "tap0").master, "br0");
+
+      await s.stack.destroy();
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  test("star", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-star`, workDir: example("star") });
+    const hosts = 5;
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-`, hosts: `${hosts}` });
+      await s.stack.up();
+      const hub = `${p}-hub`;
+      for (let i = 1; i <= hosts; i++) assert.equal(linkOf(hub, `h${i}`).master, "br");
+      ping(`${p}-h1`, `10.20.0.${hosts}`);
+      await s.stack.preview({ expectNoChanges: true });
+
+      await setConfig(s, { mtu: "9000" });
+      assert.deepEqual(await previewChanges(s), { update: hosts });
+      await s.stack.up();
+      assert.equal(linkOf(`${p}-h2`, "eth0").mtu, 9000);
+
+      await setConfig(s, { bridgeName: "sw" });
+      assert.deepEqual(await previewChanges(s), { replace: 1, update: hosts });
+      await s.stack.up();
+      assert.equal(linkOf(hub, "h1").master, "sw");
+
+      ip(["netns", "delete", `${p}-h3`]);
+      await s.stack.refresh();
+      await s.stack.up();
+      ping(`${p}-h1`, "10.20.0.3");
+      await s.stack.preview({ expectNoChanges: true });
+
+      await s.stack.destroy();
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  test("router", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-router`, workDir: example("router") });
+    const [h1, h2] = [`${p}-h1`, `${p}-h2`];
+    const reach = () => {
+      ping(h1, "10.2.0.2");
+      ping(h1, "fd00:2::2");
+      ping(h2, "10.1.0.2");
+    };
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-` });
+      await s.stack.up();
+      const routes = (ns: string, family: "-4" | "-6") =>
+        ipJson<{ dst: string; gateway: string; dev: string }[]>([
+          "-n",
+          ns,
+          family,
+          "route",
+          "show",
+          "default",
+        ]);
+      assert.deepEqual(
+        routes(h1, "-4").map((r) => [r.gateway, r.dev]),
+        [["10.1.0.1", "eth0"]],
+      );
+      assert.deepEqual(
+        routes(h1, "-6").map((r) => [r.gateway, r.dev]),
+        [["fd00:1::1", "eth0"]],
+      );
+      reach();
+      await s.stack.preview({ expectNoChanges: true });
+
+      await setConfig(s, { mtu: "1280" });
+      assert.deepEqual(await previewChanges(s), { update: 2 });
+      await s.stack.up();
+      assert.equal(linkOf(h1, "eth0").mtu, 1280);
+
+      // Renaming the host interface replaces both cables; the routes follow in place.
+      await setConfig(s, { hostInterface: "uplink" });
+      await s.stack.up();
+      assert.deepEqual(
+        routes(h2, "-4").map((r) => r.dev),
+        ["uplink"],
+      );
+      reach();
+      await s.stack.preview({ expectNoChanges: true });
+
+      ip(["-n", h1, "route", "del", "default"]);
+      ip(["-n", h2, "-6", "route", "del", "default"]);
+      await s.stack.refresh();
+      await s.stack.up();
+      reach();
+
+      await s.stack.destroy();
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+    }
+  });
+});
