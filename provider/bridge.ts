@@ -31,6 +31,7 @@ export const bridgeProvider = singleLinkProvider<
 >({
   resource: "Bridge",
   kernelKind: "bridge",
+  addFailsWhenTaken: true,
   kernelChosen: [...KERNEL_CHOSEN_LINK_FIELDS, "forwardDelay", "ageingTime"],
   check: checkWith(bridgeSchema, (inputs) =>
     claimLinks(inputs.managedBy, [{ path: "", kind: "bridge", ...inputs }]),

@@ -1,7 +1,7 @@
 // What every link resource shares: reading a link as outputs, the ownership decision on create,
 // and the batch lines that converge a link's common fields.
-import { addressAdd, addressDelete, addressList, normalizeCidr } from "./kernel/address";
-import { NotFoundError } from "./kernel/errors";
+import { addressAdd, addressDelete, normalizeCidr } from "./kernel/address";
+import { isAlreadyExists, NotFoundError } from "./kernel/errors";
 import { defaultIp, MARK_PREFIX } from "./kernel/ip";
 import {
   linkDelete,
@@ -13,7 +13,7 @@ import {
   linkSetMtu,
   linkSetNoMaster,
   linkSetUp,
-  linkShow,
+  linkShowWithAddresses,
   type LinkState,
 } from "./kernel/link";
 import type * as pulumi from "@pulumi/pulumi";
@@ -68,9 +68,8 @@ export async function observeLink(
   name: string,
 ): Promise<ObservedLink | undefined> {
   try {
-    const state = await linkShow(namespace, name);
-    if (!state) return undefined;
-    return { state, addresses: (await addressList(namespace, name)).map(normalizeCidr).sort() };
+    const found = await linkShowWithAddresses(namespace, name);
+    return found && { state: found.state, addresses: found.addresses.sort() };
   } catch (e) {
     if (e instanceof NotFoundError && e.missing === "netns") return undefined;
     throw e;
@@ -172,6 +171,11 @@ export interface SingleLinkKind<Inputs extends LinkSpec & Owned, Extra> {
   readonly check: NonNullable<pulumi.dynamic.ResourceProvider["check"]>;
   /** Creates the link (down, in our device group). */
   add(inputs: Inputs): Promise<void>;
+  /**
+   * Whether `add` fails, changing nothing, when the name is taken (`ip link add`): create then
+   * tries it before reading. Not so for taps: `ip tuntap add` re-opens an existing tap.
+   */
+  readonly addFailsWhenTaken: boolean;
   /** Extra batch lines converging the kind's own settings. */
   settingLines(inputs: Inputs, observed: ObservedLink | undefined): string[][];
   /** The kind's own outputs, read from the kernel. */
@@ -182,6 +186,19 @@ export interface SingleLinkKind<Inputs extends LinkSpec & Owned, Extra> {
 export interface Owned {
   readonly managedBy: string;
   readonly adopt: boolean;
+}
+
+async function addUnlessTaken<Inputs extends LinkSpec & Owned>(
+  kind: SingleLinkKind<Inputs, unknown>,
+  inputs: Inputs,
+): Promise<boolean> {
+  try {
+    await kind.add(inputs);
+    return true;
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    return false;
+  }
 }
 
 /** The dynamic provider of a kind that is one link (bridge, tap). */
@@ -220,14 +237,18 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
 
     async create(inputs: Inputs) {
       assertPrivileged();
-      const observed = await observeLink(inputs.namespace, inputs.name);
-      const plan = planCreate(inputs, observed, { ...inputs, kind: kind.kernelKind });
-      if (plan.action === "add") await kind.add(inputs);
+      // Where adding a taken name fails having changed nothing, add first and look only then.
+      let added = kind.addFailsWhenTaken && (await addUnlessTaken(kind, inputs));
+      const observed = added ? undefined : await observeLink(inputs.namespace, inputs.name);
+      if (!added && planCreate(inputs, observed, { ...inputs, kind: kind.kernelKind }).action === "add") {
+        await kind.add(inputs);
+        added = true;
+      }
       try {
         await converge(inputs, observed);
         return { id: `${inputs.namespace ?? ""}/${inputs.name}`, outs: await mustRead(inputs) };
       } catch (e) {
-        if (plan.action === "add") await linkDelete(inputs.namespace, inputs.name);
+        if (added) await linkDelete(inputs.namespace, inputs.name);
         throw e;
       }
     },

@@ -29,6 +29,7 @@ export const tapDeviceProvider = singleLinkProvider<
 >({
   resource: "TapDevice",
   kernelKind: "tun",
+  addFailsWhenTaken: false,
   kernelChosen: KERNEL_CHOSEN_LINK_FIELDS,
   check: checkWith(tapDeviceSchema, (inputs) =>
     claimLinks(inputs.managedBy, [{ path: "", kind: "tun", ...inputs }]),

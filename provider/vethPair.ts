@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { claimLinks } from "./claims";
+import { isAlreadyExists } from "./kernel/errors";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
 import { linkDelete } from "./kernel/link";
 import { vethAdd } from "./kernel/veth";
@@ -56,6 +57,25 @@ async function convergeEnds(inputs: Inputs, observed: Record<End, ObservedLink |
   await applyLines(perNamespace);
 }
 
+/**
+ * Adds the pair, both ends in their namespaces in one call; false when a name is taken (unless
+ * `mustAdd`, when that is an error like any other).
+ */
+async function addPair(inputs: Inputs, mustAdd = false): Promise<boolean> {
+  try {
+    await vethAdd({
+      a: { name: inputs.a.name, netns: inputs.a.namespace },
+      b: { name: inputs.b.name, netns: inputs.b.namespace },
+      mtu: inputs.mtu,
+      group: OWNED_LINK_GROUP,
+    });
+    return true;
+  } catch (e) {
+    if (mustAdd || !isAlreadyExists(e)) throw e;
+    return false;
+  }
+}
+
 async function readOutputs(inputs: Inputs): Promise<VethPairOutputs | undefined> {
   const observed = await observePair(inputs);
   if (!observed.a || !observed.b) return undefined;
@@ -109,37 +129,36 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: Inputs) {
     assertPrivileged();
-    const observed = await observePair(inputs);
-    const options = { managedBy: inputs.managedBy, adopt: inputs.adopt, kind: "veth" };
-    const plans = ENDS.map((end) => planCreate(endSpec(inputs, end), observed[end], options));
-    const existing = ENDS.filter((_, i) => plans[i]?.action === "converge");
-    if (existing.length === 1) {
-      // A veth end never outlives its peer, so a lone end of that name is some other device of
-      // ours (an old pair re-cabled): replace it.
-      const end = existing[0] as End;
-      await linkDelete(inputs[end].namespace, inputs[end].name);
-      observed[end] = undefined;
-    } else if (existing.length === 2 && !arePeers(observed.a!, observed.b!)) {
-      throw new Error(
-        `Interfaces ${describeEnd(inputs.a)} and ${describeEnd(inputs.b)} both exist but are not the two ` +
-          "ends of one veth pair; nothing was changed. Remove them or choose other names.",
-      );
-    }
-    const adding = observed.a === undefined;
-    if (adding) {
-      await vethAdd({
-        a: { name: inputs.a.name, netns: inputs.a.namespace },
-        b: { name: inputs.b.name, netns: inputs.b.namespace },
-        mtu: inputs.mtu,
-        group: OWNED_LINK_GROUP,
-      });
+    // Most creates find both names free: add first (a taken name makes `ip link add` fail having
+    // changed nothing) and look at what is there only then. Saves two reads per pair.
+    let added = await addPair(inputs);
+    const observed: Record<End, ObservedLink | undefined> = added
+      ? { a: undefined, b: undefined }
+      : await observePair(inputs);
+    if (!added) {
+      const options = { managedBy: inputs.managedBy, adopt: inputs.adopt, kind: "veth" };
+      const plans = ENDS.map((end) => planCreate(endSpec(inputs, end), observed[end], options));
+      const existing = ENDS.filter((_, i) => plans[i]?.action === "converge");
+      if (existing.length === 1) {
+        // A veth end never outlives its peer, so a lone end of that name is some other device of
+        // ours (an old pair re-cabled): replace it.
+        const end = existing[0] as End;
+        await linkDelete(inputs[end].namespace, inputs[end].name);
+        observed[end] = undefined;
+      } else if (existing.length === 2 && !arePeers(observed.a!, observed.b!)) {
+        throw new Error(
+          `Interfaces ${describeEnd(inputs.a)} and ${describeEnd(inputs.b)} both exist but are not the two ` +
+            "ends of one veth pair; nothing was changed. Remove them or choose other names.",
+        );
+      }
+      if (observed.a === undefined && observed.b === undefined) added = await addPair(inputs, true);
     }
     try {
       await convergeEnds(inputs, observed);
       return { id: `${inputs.a.namespace ?? ""}/${inputs.a.name}`, outs: await mustRead(inputs) };
     } catch (e) {
       // Transactional: a pair made here goes again (deleting one end deletes both).
-      if (adding) await linkDelete(inputs.a.namespace, inputs.a.name);
+      if (added) await linkDelete(inputs.a.namespace, inputs.a.name);
       throw e;
     }
   },

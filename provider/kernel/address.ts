@@ -87,7 +87,8 @@ export function parseAddresses(json: unknown): string[] {
   for (const link of json as { addr_info?: unknown }[]) {
     if (!Array.isArray(link?.addr_info)) continue;
     for (const a of link.addr_info as Record<string, unknown>[]) {
-      if (a.scope !== "global" || a.dynamic === true) continue;
+      // `ip -N` prints scopes as numbers: universe (0) is "global".
+      if (!(a.scope === "global" || a.scope === "0" || a.scope === 0) || a.dynamic === true) continue;
       if (typeof a.local !== "string" || typeof a.prefixlen !== "number") continue;
       cidrs.push(normalizeCidr(`${a.local}/${a.prefixlen}`));
     }

@@ -178,6 +178,11 @@ const hintRules: readonly HintRule[] = [
   },
 ];
 
+/** Whether a command failed because its object already exists (`ip link add` of a taken name). */
+export function isAlreadyExists(e: unknown): boolean {
+  return e instanceof KernelCommandError && /File exists|EEXIST/.test(e.stderr);
+}
+
 const permissionPattern = /Operation not permitted|Permission denied|EPERM|EACCES/;
 
 /**

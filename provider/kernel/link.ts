@@ -1,3 +1,4 @@
+import { parseAddresses } from "./address";
 import { NotFoundError } from "./errors";
 import { defaultIp, int, MARK_PREFIX, OWNED_LINK_GROUP, type Ip } from "./ip";
 
@@ -84,6 +85,34 @@ export async function linkShow(
   }
   const links = parseLinks(json);
   return (await withTunOwners(netns, links, ip))[0];
+}
+
+/** A link with the addresses that belong to its configuration (see addressList). */
+export interface LinkWithAddresses {
+  readonly state: LinkState;
+  readonly addresses: string[];
+}
+
+/**
+ * Reads one link and its addresses in one process (`ip addr show` prints the link's details
+ * too), or undefined when no device of that name exists; a missing namespace raises as in
+ * {@link linkShow}.
+ * Equivalent to: `ip -N -j -d [-n NS] address show dev NAME` (plus `ip -j tuntap show` for tun).
+ */
+export async function linkShowWithAddresses(
+  netns: string | undefined,
+  name: string,
+  ip: Ip = defaultIp(),
+): Promise<LinkWithAddresses | undefined> {
+  let json: unknown;
+  try {
+    json = await ip.json<unknown>(["-N", "-d", "address", "show", "dev", name], { netns });
+  } catch (e) {
+    if (e instanceof NotFoundError && e.missing === "device") return undefined;
+    throw e;
+  }
+  const [state] = await withTunOwners(netns, parseLinks(json), ip);
+  return state && { state, addresses: parseAddresses(json) };
 }
 
 /**
