@@ -4,7 +4,9 @@ import {
   netnsAdd,
   netnsDelete,
   netnsIdentity,
+  netnsClaimMark,
   netnsReadMark,
+  netnsReleaseMark,
   netnsRemoveMark,
   netnsWriteMark,
 } from "./kernel/netns";
@@ -55,11 +57,17 @@ export const namespaceProvider: pulumi.dynamic.ResourceProvider = {
     // the ownership record written first so a crash right after `ip netns add` leaves it ours.
     const createdHere = !exists;
     if (createdHere) {
-      await netnsWriteMark(name, managedBy);
+      const claim = await netnsClaimMark(name, managedBy);
+      if (!claim.claimed) {
+        throw new Error(
+          `Network namespace ${JSON.stringify(name)} is being created right now by ${claim.owner}; nothing ` +
+            "was changed. Two stacks cannot own one namespace: choose another name.",
+        );
+      }
       try {
         await netnsAdd(name);
       } catch (e) {
-        await netnsRemoveMark(name);
+        await netnsReleaseMark(name, managedBy);
         throw e;
       }
     } else if (mark !== managedBy) {
@@ -70,7 +78,7 @@ export const namespaceProvider: pulumi.dynamic.ResourceProvider = {
     } catch (e) {
       if (createdHere) {
         await netnsDelete(name);
-        await netnsRemoveMark(name);
+        await netnsReleaseMark(name, managedBy);
       }
       throw e;
     }
@@ -79,7 +87,13 @@ export const namespaceProvider: pulumi.dynamic.ResourceProvider = {
   async read(id, props?: NamespaceOutputs) {
     assertPrivileged();
     const identity = await netnsIdentity(id);
-    if (!identity || !props) return {};
+    if (!identity) {
+      // Gone (deleted by hand, or a destroy interrupted between `ip netns delete` and the record's
+      // removal): refresh drops it from state and delete never runs again, so clear our record now.
+      if (props) await netnsReleaseMark(id, props.managedBy);
+      return {};
+    }
+    if (!props) return {};
     const sysctls = await sysctlRead(id, Object.keys(props.sysctls ?? {}));
     return { id, props: { ...props, sysctls, inode: identity.inode } };
   },

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { NotFoundError } from "./errors";
 import { assertNetnsName, defaultIp, type Ip } from "./ip";
@@ -121,6 +121,50 @@ export async function netnsWriteMark(
   const tmp = join(markDir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
   await writeFile(tmp, managedBy + "\n", { mode: 0o644 });
   await rename(tmp, join(markDir, name));
+}
+
+/** A record younger than this whose namespace does not exist yet is another run's create in progress. */
+const CLAIM_IN_PROGRESS_MS = 60_000;
+
+/**
+ * Claims namespace `name` for `managedBy` before `ip netns add`: writes the record only if there
+ * is none (link(2) of a complete file, so racing creators cannot both win), or if the one there
+ * is ours, or stale (older than a minute: a crashed run's, whose namespace never came). Returns
+ * the other owner when someone else holds a fresh claim.
+ */
+export async function netnsClaimMark(
+  name: string,
+  managedBy: string,
+  markDir = NETNS_MARK_DIR,
+  now = Date.now(),
+): Promise<{ claimed: true } | { claimed: false; owner: string }> {
+  assertNetnsName(name);
+  await mkdir(markDir, { recursive: true, mode: 0o755 });
+  const target = join(markDir, name);
+  const tmp = join(markDir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  await writeFile(tmp, managedBy + "\n", { mode: 0o644 });
+  try {
+    await link(tmp, target);
+    return { claimed: true };
+  } catch (e) {
+    if (!isErrno(e, "EEXIST")) throw e;
+    const owner = (await readFile(target, "utf8")).trim();
+    const age = now - (await stat(target)).mtimeMs;
+    if (owner !== managedBy && age < CLAIM_IN_PROGRESS_MS) return { claimed: false, owner };
+    await rename(tmp, target);
+    return { claimed: true };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** Removes the record of namespace `name` if it still names `managedBy` (a rollback must not drop a winner's). */
+export async function netnsReleaseMark(
+  name: string,
+  managedBy: string,
+  markDir = NETNS_MARK_DIR,
+): Promise<void> {
+  if ((await netnsReadMark(name, markDir)) === managedBy) await netnsRemoveMark(name, markDir);
 }
 
 /** Removes the ownership record of namespace `name` (after `ip netns delete`); absent is success. */

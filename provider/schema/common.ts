@@ -82,8 +82,8 @@ const WHITESPACE = /\s/u;
 /** Control characters other than the whitespace ones, which get their own reason. */
 const CONTROL_NOT_SPACE = /(?!\s)\p{Cc}/u;
 /** Characters `ip -batch` gives meaning to when it re-tokenises a line (quotes, comments, escapes). */
-const BATCH_SPECIAL = /["'#\\]/u;
-const BATCH_REASON = `ip -batch re-tokenises each line, so quotes, "#" and "\\" would split or cut the value`;
+const BATCH_SPECIAL = /["'`#\\]/u;
+const BATCH_REASON = `ip -batch re-tokenises each line, so quotes, backticks, "#" and "\\" would split or cut the value`;
 
 function byteLength(value: string): number {
   return Buffer.byteLength(value, "utf8");
