@@ -1,0 +1,166 @@
+// The results: rows of figures per size, growth per 10x, the targets, the printed table and the
+// Markdown written next to the JSON.
+
+export type Unit = "s" | "%" | "B" | "MiB" | "count";
+
+export interface Row {
+  readonly id: string;
+  readonly label: string;
+  readonly unit: Unit;
+  /** By N; null: not measured (see `notes`). */
+  readonly values: Record<string, number | null>;
+  readonly notes: Record<string, string>;
+}
+
+export class Rows {
+  readonly rows: Row[] = [];
+
+  row(id: string, label: string, unit: Unit): Row {
+    let row = this.rows.find((r) => r.id === id);
+    if (!row) {
+      row = { id, label, unit, values: {}, notes: {} };
+      this.rows.push(row);
+    }
+    return row;
+  }
+
+  set(id: string, label: string, unit: Unit, n: number, value: number | null, note?: string): void {
+    const row = this.row(id, label, unit);
+    row.values[n] = value;
+    if (note) row.notes[n] = note;
+  }
+
+  get(id: string, n: number): number | null {
+    return this.rows.find((r) => r.id === id)?.values[n] ?? null;
+  }
+}
+
+export interface Growth {
+  readonly id: string;
+  /** Factor per 10x of N between the smallest and largest size measured. */
+  readonly perTenX: number;
+  /** Exponent k in value ~ N^k between the two largest sizes (1: linear). */
+  readonly localExponent: number;
+  readonly superLinear: boolean;
+}
+
+/** Growth of every row with values at two sizes or more; super-linear: local exponent > 1.15. */
+export function growth(rows: readonly Row[], sizes: readonly number[]): Growth[] {
+  const sorted = [...sizes].sort((a, b) => a - b);
+  const out: Growth[] = [];
+  for (const row of rows) {
+    if (row.unit === "%") continue;
+    const have = sorted.filter((n) => (row.values[n] ?? 0) > 0);
+    if (have.length < 2) continue;
+    const [lo, hi] = [have[0] as number, have[have.length - 1] as number];
+    const prev = have[have.length - 2] as number;
+    const v = (n: number) => row.values[n] as number;
+    const k = (a: number, b: number) => Math.log(v(b) / v(a)) / Math.log(b / a);
+    const localExponent = k(prev, hi);
+    out.push({ id: row.id, perTenX: 10 ** k(lo, hi), localExponent, superLinear: localExponent > 1.15 });
+  }
+  return out;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly n: number;
+  readonly met: boolean | null;
+  readonly detail: string;
+}
+
+const f2 = (x: number) => x.toFixed(2);
+
+/** The issue's targets, at N=100 (or the largest size measured when 100 was not). */
+export function targets(r: Rows, sizes: readonly number[]): Target[] {
+  const n = sizes.includes(100) ? 100 : Math.max(...sizes);
+  const up = r.get("netns.up", n);
+  const preview = r.get("netns.preview", n);
+  const destroy = r.get("netns.destroy", n);
+  const mn = r.get("mininet", n);
+  const floorUp = r.get("noop.up", n);
+  const missing = (what: string): Target => ({ name: what, n, met: null, detail: "not measured" });
+  const list: Target[] = [];
+  list.push(
+    up !== null && mn !== null
+      ? {
+          name: "pulumi-netns up <= 2x Mininet create+teardown",
+          n,
+          met: up <= 2 * mn,
+          detail: `up ${f2(up)} s vs 2 x ${f2(mn)} = ${f2(2 * mn)} s (${f2(up / mn)}x Mininet)`,
+        }
+      : missing("pulumi-netns up <= 2x Mininet create+teardown"),
+  );
+  list.push(
+    preview !== null && mn !== null
+      ? {
+          name: "no-op preview faster than Mininet",
+          n,
+          met: preview < mn,
+          detail: `preview ${f2(preview)} s vs Mininet ${f2(mn)} s`,
+        }
+      : missing("no-op preview faster than Mininet"),
+  );
+  list.push(
+    up !== null && destroy !== null
+      ? {
+          name: "destroy no slower than up",
+          n,
+          met: destroy <= up,
+          detail: `destroy ${f2(destroy)} s vs up ${f2(up)} s`,
+        }
+      : missing("destroy no slower than up"),
+  );
+  list.push(
+    up !== null && floorUp !== null
+      ? {
+          name: "up above the no-op engine floor <= 25%",
+          n,
+          met: up <= 1.25 * floorUp,
+          detail: `up ${f2(up)} s vs floor ${f2(floorUp)} s: +${((up / floorUp - 1) * 100).toFixed(0)}%`,
+        }
+      : missing("up above the no-op engine floor <= 25%"),
+  );
+  return list;
+}
+
+function cell(row: Row, n: number): string {
+  const v = row.values[n];
+  if (v === undefined) return "";
+  if (v === null) return "n/a";
+  switch (row.unit) {
+    case "s":
+      return v.toFixed(2);
+    case "%":
+      return `${v >= 0 ? "+" : ""}${v.toFixed(0)}%`;
+    case "MiB":
+      return v.toFixed(0);
+    default:
+      return String(Math.round(v));
+  }
+}
+
+const unitLabel = (row: Row) => (row.unit === "s" ? "" : row.unit === "%" ? "" : ` (${row.unit})`);
+
+/** A fixed-width table for the terminal. */
+export function textTable(rows: readonly Row[], sizes: readonly number[]): string {
+  const width = Math.max(...rows.map((r) => (r.label + unitLabel(r)).length), 10) + 2;
+  const head = "seconds unless noted".padEnd(width) + sizes.map((n) => `N=${n}`.padStart(10)).join("");
+  const lines = rows.map(
+    (r) => (r.label + unitLabel(r)).padEnd(width) + sizes.map((n) => cell(r, n).padStart(10)).join(""),
+  );
+  return [head, "-".repeat(head.length), ...lines].join("\n");
+}
+
+/** The same table in Markdown, with the reasons for empty cells below it. */
+export function markdownTable(rows: readonly Row[], sizes: readonly number[]): string {
+  const head = `| seconds unless noted | ${sizes.map((n) => `N=${n}`).join(" | ")} |`;
+  const rule = `| --- | ${sizes.map(() => "---:").join(" | ")} |`;
+  const lines = rows.map(
+    (r) => `| ${r.label}${unitLabel(r)} | ${sizes.map((n) => cell(r, n)).join(" | ")} |`,
+  );
+  const notes = rows.flatMap((r) =>
+    Object.entries(r.notes).map(([n, note]) => `- ${r.label}, N=${n}: ${note}`),
+  );
+  return [head, rule, ...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
+}
