@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BridgeInputs } from "../provider/schema/bridge";
-import { type ResourceArgs, managedBy, TYPE_MODULE } from "./common";
+import { type ResourceArgs, managedBy } from "./common";
 import { linkOutputProperties } from "./link";
-import { providerFor } from "./provider";
+import { NetnsResource } from "./provider";
 import { declareBridge, withDeclaredDependencies } from "./registry";
 
 /** Inputs of a {@link Bridge}. */
 export type BridgeArgs = ResourceArgs<Omit<BridgeInputs, "managedBy">>;
 
 /** A Linux bridge (`ip link add name X type bridge`); ports join it with `master`. */
-export class Bridge extends pulumi.dynamic.Resource {
+export class Bridge extends NetnsResource {
   declare public readonly name: pulumi.Output<string>;
   declare public readonly namespace: pulumi.Output<string | undefined>;
   declare public readonly addresses: pulumi.Output<string[]>;
@@ -26,7 +26,7 @@ export class Bridge extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: BridgeArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      providerFor("Bridge"),
+      "Bridge",
       name,
       {
         ...linkOutputProperties,
@@ -38,8 +38,6 @@ export class Bridge extends pulumi.dynamic.Resource {
         managedBy: managedBy("Bridge", name),
       },
       withDeclaredDependencies(opts, [args as { namespace?: unknown; master?: unknown }]),
-      TYPE_MODULE,
-      "Bridge",
     );
     const plainArgs = args as { namespace?: unknown; name?: unknown };
     declareBridge(plainArgs.namespace, plainArgs.name, this);

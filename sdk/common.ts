@@ -12,9 +12,6 @@ export type DeepInput<T> = T extends string | number | boolean | undefined | nul
 /** A resource's arguments: a plain object whose fields accept Pulumi inputs, deeply. */
 export type ResourceArgs<T> = { readonly [K in keyof T]: DeepInput<T[K]> };
 
-/** Module of the type tokens: resources show as `pulumi-nodejs:netns:VethPair`. */
-export const TYPE_MODULE = "netns";
-
 /** The schema's limit for `managedBy` (it becomes part of a 255-byte interface alias). */
 const MANAGED_BY_MAX_BYTES = 200;
 

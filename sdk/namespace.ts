@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NamespaceInputs } from "../provider/schema/namespace";
-import { type ResourceArgs, managedBy, TYPE_MODULE } from "./common";
-import { providerFor } from "./provider";
+import { type ResourceArgs, managedBy } from "./common";
+import { NetnsResource } from "./provider";
 import { declareNamespace } from "./registry";
 
 /** Inputs of a {@link Namespace}. */
@@ -11,7 +11,7 @@ export type NamespaceArgs = ResourceArgs<Omit<NamespaceInputs, "managedBy" | "na
  * A Linux network namespace (`ip netns add NAME`), with its loopback up and `net.*` sysctls
  * applied inside it.
  */
-export class Namespace extends pulumi.dynamic.Resource {
+export class Namespace extends NetnsResource {
   /** The namespace's name under /run/netns. */
   declare public readonly name: pulumi.Output<string>;
   /** The `net.*` sysctls applied inside the namespace. */
@@ -25,12 +25,10 @@ export class Namespace extends pulumi.dynamic.Resource {
     const a = args as Record<string, unknown>;
     const namespaceName = a.name ?? name;
     super(
-      providerFor("Namespace"),
+      "Namespace",
       name,
       { ...a, name: namespaceName, managedBy: managedBy("Namespace", name), inode: undefined },
       opts,
-      TYPE_MODULE,
-      "Namespace",
     );
     declareNamespace(namespaceName, this);
   }

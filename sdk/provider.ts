@@ -1,30 +1,31 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /** The resource kinds the provider implements; also the last part of each resource's type token. */
 export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "Route";
 
-const providers = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+/**
+ * The `__provider` Pulumi's dynamic-provider plugin evaluates for a resource: the plugin runs it
+ * with `require-from-string` from the program's directory and calls `handler()` for the
+ * provider. It loads the implementation by package name, so it is ~100 bytes in every resource's
+ * state (a closure serialized by `pulumi.dynamic.Resource` is ~2 KB) and upgrading the package
+ * upgrades the behaviour of resources already in state.
+ */
+export function providerText(kind: ResourceKind): string {
+  return `exports.handler = () => require("pulumi-netns/provider").providers[${JSON.stringify(kind)}];\n`;
+}
 
 /**
- * The dynamic provider for one resource kind, as it is serialized into every resource's state.
- *
- * Each method loads the implementation by package name when it is called, so the serialized
- * closure is a few hundred bytes instead of the whole provider, and upgrading the package
- * upgrades the behaviour of resources already in state. One object per kind, because Pulumi
- * caches the serialization per provider object.
+ * A dynamic resource (type `pulumi-nodejs:dynamic/netns:<Kind>`, served by the
+ * `pulumi-resource-pulumi-nodejs` plugin exactly as `pulumi.dynamic.Resource` is) whose provider
+ * is {@link providerText} rather than a serialized closure.
  */
-export function providerFor(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  let provider = providers.get(kind);
-  if (!provider) {
-    provider = {
-      check: (olds, news) => require("pulumi-netns/provider").providers[kind].check(olds, news),
-      diff: (id, olds, news) => require("pulumi-netns/provider").providers[kind].diff(id, olds, news),
-      create: (inputs) => require("pulumi-netns/provider").providers[kind].create(inputs),
-      read: (id, props) => require("pulumi-netns/provider").providers[kind].read(id, props),
-      update: (id, olds, news) => require("pulumi-netns/provider").providers[kind].update(id, olds, news),
-      delete: (id, props) => require("pulumi-netns/provider").providers[kind].delete(id, props),
-    };
-    providers.set(kind, provider);
+export abstract class NetnsResource extends pulumi.CustomResource {
+  constructor(
+    kind: ResourceKind,
+    name: string,
+    props: Record<string, unknown>,
+    opts: pulumi.CustomResourceOptions | undefined,
+  ) {
+    super(`pulumi-nodejs:dynamic/netns:${kind}`, name, { ...props, __provider: providerText(kind) }, opts);
   }
-  return provider;
 }

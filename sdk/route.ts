@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RouteInputs } from "../provider/schema/route";
-import { managedBy, type ResourceArgs, TYPE_MODULE } from "./common";
-import { providerFor } from "./provider";
+import { managedBy, type ResourceArgs } from "./common";
+import { NetnsResource } from "./provider";
 import { withDeclaredDependencies } from "./registry";
 
 /** Inputs of a {@link Route}. */
@@ -17,7 +17,7 @@ export type RouteArgs = ResourceArgs<Omit<RouteInputs, "managedBy">>;
  *
  * Changing namespace, destination, table or metric replaces the route; via and dev change in place.
  */
-export class Route extends pulumi.dynamic.Resource {
+export class Route extends NetnsResource {
   /** The namespace the route lives in; undefined: the host namespace. */
   declare public readonly namespace: pulumi.Output<string | undefined>;
   /** The destination as the kernel has it: `0.0.0.0/0` or `::/0` for `"default"`. */
@@ -35,7 +35,7 @@ export class Route extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RouteArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      providerFor("Route"),
+      "Route",
       name,
       {
         namespace: undefined,
@@ -48,8 +48,6 @@ export class Route extends pulumi.dynamic.Resource {
         managedBy: managedBy("Route", name),
       },
       withDeclaredDependencies(opts, [{ namespace: args.namespace }]),
-      TYPE_MODULE,
-      "Route",
     );
   }
 }

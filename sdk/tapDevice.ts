@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TapDeviceInputs } from "../provider/schema/tapDevice";
-import { type ResourceArgs, managedBy, TYPE_MODULE } from "./common";
+import { type ResourceArgs, managedBy } from "./common";
 import { linkOutputProperties } from "./link";
-import { providerFor } from "./provider";
+import { NetnsResource } from "./provider";
 import { withDeclaredDependencies } from "./registry";
 
 /** Inputs of a {@link TapDevice}. */
@@ -12,7 +12,7 @@ export type TapDeviceArgs = ResourceArgs<Omit<TapDeviceInputs, "managedBy">>;
  * A persistent tap device (`ip tuntap add dev X mode tap`) that a VM or a user-space program
  * opens, optionally as a non-root `owner`/`group`.
  */
-export class TapDevice extends pulumi.dynamic.Resource {
+export class TapDevice extends NetnsResource {
   declare public readonly name: pulumi.Output<string>;
   declare public readonly namespace: pulumi.Output<string | undefined>;
   declare public readonly addresses: pulumi.Output<string[]>;
@@ -29,7 +29,7 @@ export class TapDevice extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: TapDeviceArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      providerFor("TapDevice"),
+      "TapDevice",
       name,
       {
         ...linkOutputProperties,
@@ -41,8 +41,6 @@ export class TapDevice extends pulumi.dynamic.Resource {
         managedBy: managedBy("TapDevice", name),
       },
       withDeclaredDependencies(opts, [args as { namespace?: unknown; master?: unknown }]),
-      TYPE_MODULE,
-      "TapDevice",
     );
   }
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkOutputs } from "../provider/link";
 import type { VethPairInputs } from "../provider/schema/vethPair";
-import { type ResourceArgs, managedBy, TYPE_MODULE } from "./common";
-import { providerFor } from "./provider";
+import { type ResourceArgs, managedBy } from "./common";
+import { NetnsResource } from "./provider";
 import { withDeclaredDependencies } from "./registry";
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -15,7 +15,7 @@ export type VethPairArgs = ResourceArgs<Omit<VethPairInputs, "managedBy">>;
  * A veth pair whose two ends are created directly in their namespaces in one kernel call
  * (`ip link add name A netns N1 type veth peer name B netns N2`).
  */
-export class VethPair extends pulumi.dynamic.Resource {
+export class VethPair extends NetnsResource {
   /** End `a` as the kernel has it. */
   declare public readonly a: pulumi.Output<LinkOutputs>;
   /** End `b` as the kernel has it. */
@@ -23,12 +23,10 @@ export class VethPair extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      providerFor("VethPair"),
+      "VethPair",
       name,
       { ...(args as object), managedBy: managedBy("VethPair", name) },
       withDeclaredDependencies(opts, [args.a as unknown, args.b as unknown].filter(isPlainObject)),
-      TYPE_MODULE,
-      "VethPair",
     );
   }
 }
