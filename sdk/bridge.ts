@@ -3,7 +3,7 @@ import type { BridgeInputs } from "../provider/schema/bridge";
 import { type ResourceArgs, managedBy } from "./common";
 import { linkOutputProperties } from "./link";
 import { NetnsResource } from "./provider";
-import { declareBridge, withDeclaredDependencies } from "./registry";
+import { declareLink, withDeclaredDependencies } from "./registry";
 
 /** Inputs of a {@link Bridge}. */
 export type BridgeArgs = ResourceArgs<Omit<BridgeInputs, "managedBy">>;
@@ -40,6 +40,6 @@ export class Bridge extends NetnsResource {
       withDeclaredDependencies(opts, [args as { namespace?: unknown; master?: unknown }]),
     );
     const plainArgs = args as { namespace?: unknown; name?: unknown };
-    declareBridge(plainArgs.namespace, plainArgs.name, this);
+    declareLink(plainArgs, this);
   }
 }

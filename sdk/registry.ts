@@ -1,33 +1,48 @@
 import * as pulumi from "@pulumi/pulumi";
 
-// What this program declared, by plain names: a link that names its namespace or master as a
-// plain string (not the resource's output) still waits for that resource, instead of racing it.
+// What this program declared, by plain names: a resource that names a namespace, a master or a
+// route's device as a plain string (not the declaring resource's output) still waits for the
+// resource that makes it, instead of racing it.
 const namespaces = new Map<string, pulumi.Resource>();
-const bridges = new Map<string, pulumi.Resource>();
+const links = new Map<string, pulumi.Resource>();
 
 const plain = (v: unknown): v is string => typeof v === "string";
-const bridgeKey = (namespace: unknown, name: string) => `${plain(namespace) ? namespace : ""}/${name}`;
+const linkKey = (namespace: string | undefined, name: string) => `${namespace ?? ""}/${name}`;
 
 export function declareNamespace(name: unknown, resource: pulumi.Resource): void {
   if (plain(name)) namespaces.set(name, resource);
 }
 
-export function declareBridge(namespace: unknown, name: unknown, resource: pulumi.Resource): void {
-  if (plain(name) && (namespace === undefined || plain(namespace)))
-    bridges.set(bridgeKey(namespace, name), resource);
+/** Records a link (a bridge, a tap, a veth end) declared with a plain namespace and name. */
+export function declareLink(link: { namespace?: unknown; name?: unknown }, resource: pulumi.Resource): void {
+  if (plain(link.name) && (link.namespace === undefined || plain(link.namespace))) {
+    links.set(linkKey(link.namespace, link.name), resource);
+  }
 }
 
-/** `opts` with a dependency on each declared namespace and bridge that `links` name as plain strings. */
+/** What a resource refers to by name: its namespace, and links in it (a master, a route's dev). */
+export interface References {
+  readonly namespace?: unknown;
+  readonly master?: unknown;
+  readonly dev?: unknown;
+}
+
+/** `opts` with a dependency on each declared namespace and link that `refs` name as plain strings. */
 export function withDeclaredDependencies<T extends pulumi.CustomResourceOptions>(
   opts: T | undefined,
-  links: readonly { namespace?: unknown; master?: unknown }[],
+  refs: readonly References[],
 ): T | undefined {
-  const found = links.flatMap((link) => [
-    ...(plain(link.namespace) && namespaces.has(link.namespace) ? [namespaces.get(link.namespace)!] : []),
-    ...(plain(link.master) && (link.namespace === undefined || plain(link.namespace))
-      ? [bridges.get(bridgeKey(link.namespace, link.master))].filter((r) => r !== undefined)
-      : []),
-  ]);
+  const found = refs.flatMap((ref) => {
+    const deps: pulumi.Resource[] = [];
+    if (plain(ref.namespace) && namespaces.has(ref.namespace)) deps.push(namespaces.get(ref.namespace)!);
+    if (ref.namespace === undefined || plain(ref.namespace)) {
+      for (const name of [ref.master, ref.dev]) {
+        const link = plain(name) ? links.get(linkKey(ref.namespace, name)) : undefined;
+        if (link) deps.push(link);
+      }
+    }
+    return deps;
+  });
   if (found.length === 0) return opts;
   const existing = opts?.dependsOn;
   const dependsOn =

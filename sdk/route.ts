@@ -47,7 +47,7 @@ export class Route extends NetnsResource {
         ...(args as object),
         managedBy: managedBy("Route", name),
       },
-      withDeclaredDependencies(opts, [{ namespace: args.namespace }]),
+      withDeclaredDependencies(opts, [{ namespace: args.namespace, dev: args.dev }]),
     );
   }
 }

@@ -3,7 +3,7 @@ import type { TapDeviceInputs } from "../provider/schema/tapDevice";
 import { type ResourceArgs, managedBy } from "./common";
 import { linkOutputProperties } from "./link";
 import { NetnsResource } from "./provider";
-import { withDeclaredDependencies } from "./registry";
+import { declareLink, withDeclaredDependencies } from "./registry";
 
 /** Inputs of a {@link TapDevice}. */
 export type TapDeviceArgs = ResourceArgs<Omit<TapDeviceInputs, "managedBy">>;
@@ -42,5 +42,6 @@ export class TapDevice extends NetnsResource {
       },
       withDeclaredDependencies(opts, [args as { namespace?: unknown; master?: unknown }]),
     );
+    declareLink(args as { namespace?: unknown; name?: unknown }, this);
   }
 }

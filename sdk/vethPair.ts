@@ -3,7 +3,7 @@ import type { LinkOutputs } from "../provider/link";
 import type { VethPairInputs } from "../provider/schema/vethPair";
 import { type ResourceArgs, managedBy } from "./common";
 import { NetnsResource } from "./provider";
-import { withDeclaredDependencies } from "./registry";
+import { declareLink, withDeclaredDependencies } from "./registry";
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && !(v instanceof Promise);
@@ -28,5 +28,6 @@ export class VethPair extends NetnsResource {
       { ...(args as object), managedBy: managedBy("VethPair", name) },
       withDeclaredDependencies(opts, [args.a as unknown, args.b as unknown].filter(isPlainObject)),
     );
+    for (const end of [args.a as unknown, args.b as unknown].filter(isPlainObject)) declareLink(end, this);
   }
 }

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type * as pulumi from "@pulumi/pulumi";
+import { declareLink, declareNamespace, withDeclaredDependencies } from "../../../sdk/registry";
+
+const fake = (label: string) => ({ label }) as unknown as pulumi.Resource;
+
+test("plain-name references depend on the resources declared under those names", () => {
+  const ns = fake("ns");
+  const br = fake("br");
+  const pair = fake("pair");
+  declareNamespace("reg-hub", ns);
+  declareLink({ namespace: "reg-hub", name: "br" }, br);
+  declareLink({ namespace: "reg-hub", name: "b0" }, pair);
+
+  assert.deepEqual(
+    withDeclaredDependencies<pulumi.CustomResourceOptions>({}, [{ namespace: "reg-hub", master: "br" }])
+      ?.dependsOn,
+    [ns, br],
+  );
+  assert.deepEqual(withDeclaredDependencies(undefined, [{ namespace: "reg-hub", dev: "b0" }])?.dependsOn, [
+    ns,
+    pair,
+  ]);
+  // Outputs and undeclared names add nothing; options come back untouched.
+  const opts = { protect: true };
+  assert.equal(withDeclaredDependencies(opts, [{ namespace: "reg-elsewhere", master: "br" }]), opts);
+  assert.equal(withDeclaredDependencies(opts, [{ namespace: {} as unknown, master: "br" }]), opts);
+  // A link named in another namespace is another link.
+  assert.equal(withDeclaredDependencies(opts, [{ master: "br" }]), opts);
+});
