@@ -1,5 +1,5 @@
 import { claimLinks } from "./claims";
-import { bridgeAdd, bridgeSet } from "./kernel/bridge";
+import { bridgeAddArgs, bridgeSet } from "./kernel/bridge";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
 import { checkWith } from "./lifecycle";
 import {
@@ -36,7 +36,7 @@ export const bridgeProvider = singleLinkProvider<
   check: checkWith(bridgeSchema, (inputs) =>
     claimLinks(inputs.managedBy, [{ path: "", kind: "bridge", ...inputs }]),
   ),
-  add: (inputs) => bridgeAdd(inputs.namespace, inputs.name, { ...inputs, group: OWNED_LINK_GROUP }),
+  addLines: (inputs) => [bridgeAddArgs(inputs.name, { ...inputs, group: OWNED_LINK_GROUP })],
   settingLines(inputs, observed) {
     const now = observed?.state.bridge;
     const changed = {

@@ -1,9 +1,10 @@
 // What every link resource shares: reading a link as outputs, the ownership decision on create,
 // and the batch lines that converge a link's common fields.
 import { addressAdd, addressDelete, normalizeCidr } from "./kernel/address";
-import { isAlreadyExists, NotFoundError } from "./kernel/errors";
-import { defaultIp, MARK_PREFIX } from "./kernel/ip";
+import { isAlreadyExists, KernelCommandError, NotFoundError } from "./kernel/errors";
+import { assertBatchSafe, MARK_PREFIX } from "./kernel/ip";
 import {
+  linkBatchWithReadBack,
   linkDelete,
   linkOwnership,
   linkSetAddress,
@@ -151,9 +152,43 @@ export function convergeLines(
   return lines;
 }
 
-/** Runs each namespace's lines as one `ip -batch`, the namespaces in parallel. */
-export async function applyLines(perNamespace: ReadonlyMap<string | undefined, string[][]>): Promise<void> {
-  await Promise.all([...perNamespace].map(([namespace, lines]) => defaultIp().batch(namespace, lines)));
+/**
+ * Runs `lines` in `namespace` and reads the links `names` back in the same `ip -batch` (see
+ * linkBatchWithReadBack), addresses sorted as {@link observeLink} reports them.
+ */
+export async function applyAndObserve(
+  namespace: string | undefined,
+  lines: readonly (readonly string[])[],
+  names: readonly string[],
+  options: { readonly tuntap?: boolean } = {},
+): Promise<ObservedLink[]> {
+  const found = await linkBatchWithReadBack(namespace, lines, names, options);
+  return found.map((f) => ({ state: f.state, addresses: [...f.addresses].sort() }));
+}
+
+/**
+ * Whether a batch whose first line adds a link failed on that line because the name is taken:
+ * `ip` stopped there, so nothing was changed and create goes on to look at what is there.
+ */
+export function addFoundNameTaken(e: unknown): boolean {
+  return isAlreadyExists(e) && e instanceof KernelCommandError && e.batchLine?.number === 1;
+}
+
+/**
+ * After a batch that began by adding link `name` failed, deletes the link again so create stays
+ * all or nothing: when a later line failed, the add ran; when the failing line cannot be told,
+ * the link goes only if it is ours (an add that ran left our group on it).
+ */
+export async function undoAdd(
+  namespace: string | undefined,
+  name: string,
+  failure: unknown,
+  managedBy: string,
+): Promise<void> {
+  const line = failure instanceof KernelCommandError ? failure.batchLine?.number : undefined;
+  if (line === 1) return;
+  if (line === undefined && !isOurs(await observeLink(namespace, name), managedBy)) return;
+  await linkDelete(namespace, name);
 }
 
 /** True unless the link is someone else's: ours, half made by us, or adopted (adopt marks it ours). */
@@ -169,10 +204,10 @@ export interface SingleLinkKind<Inputs extends LinkSpec & Owned, Extra> {
   /** Outputs the kernel picks when the inputs leave them unset (see withoutKernelChoices). */
   readonly kernelChosen: readonly string[];
   readonly check: NonNullable<pulumi.dynamic.ResourceProvider["check"]>;
-  /** Creates the link (down, in our device group). */
-  add(inputs: Inputs): Promise<void>;
+  /** The batch lines creating the link (down, in our device group); the first one adds it. */
+  addLines(inputs: Inputs): string[][];
   /**
-   * Whether `add` fails, changing nothing, when the name is taken (`ip link add`): create then
+   * Whether adding fails, changing nothing, when the name is taken (`ip link add`): create then
    * tries it before reading. Not so for taps: `ip tuntap add` re-opens an existing tap.
    */
   readonly addFailsWhenTaken: boolean;
@@ -188,45 +223,38 @@ export interface Owned {
   readonly adopt: boolean;
 }
 
-async function addUnlessTaken<Inputs extends LinkSpec & Owned>(
-  kind: SingleLinkKind<Inputs, unknown>,
-  inputs: Inputs,
-): Promise<boolean> {
-  try {
-    await kind.add(inputs);
-    return true;
-  } catch (e) {
-    if (!isAlreadyExists(e)) throw e;
-    return false;
-  }
-}
-
 /** The dynamic provider of a kind that is one link (bridge, tap). */
 export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
   kind: SingleLinkKind<Inputs, Extra>,
 ): pulumi.dynamic.ResourceProvider {
-  const converge = async (inputs: Inputs, observed: ObservedLink | undefined) => {
+  const outputsOf = (inputs: Inputs, observed: ObservedLink) => ({
+    ...kind.outputs(inputs, observed),
+    ...linkOutputs(inputs.namespace, observed),
+    adopt: inputs.adopt,
+    managedBy: inputs.managedBy,
+  });
+  const read = async (inputs: Inputs) => {
+    const observed = await observeLink(inputs.namespace, inputs.name);
+    return observed && outputsOf(inputs, observed);
+  };
+  // One `ip -batch`: [add,] settings, the common fields (mark first, up last), read-back.
+  const apply = async (inputs: Inputs, observed: ObservedLink | undefined, add: boolean) => {
     const lines = [
+      ...(add ? kind.addLines(inputs) : []),
       ...kind.settingLines(inputs, observed),
       ...convergeLines(inputs, observed, inputs.managedBy),
     ];
-    await applyLines(new Map([[inputs.namespace, lines]]));
-  };
-  const read = async (inputs: Inputs) => {
-    const observed = await observeLink(inputs.namespace, inputs.name);
-    if (!observed) return undefined;
-    return {
-      ...kind.outputs(inputs, observed),
-      ...linkOutputs(inputs.namespace, observed),
-      adopt: inputs.adopt,
-      managedBy: inputs.managedBy,
-    };
-  };
-  const mustRead = async (inputs: Inputs) => {
-    const outs = await read(inputs);
-    if (!outs)
-      throw new Error(`${kind.resource} ${JSON.stringify(inputs.name)} vanished while it was being set up`);
-    return outs;
+    // Refused arguments raise before anything runs, so they never look like a failed add.
+    lines.forEach((line) => line.forEach(assertBatchSafe));
+    try {
+      const [found] = await applyAndObserve(inputs.namespace, lines, [inputs.name], {
+        tuntap: kind.kernelKind === "tun",
+      });
+      return outputsOf(inputs, found!);
+    } catch (e) {
+      if (add) await undoAdd(inputs.namespace, inputs.name, e, inputs.managedBy);
+      throw e;
+    }
   };
   return {
     check: kind.check,
@@ -237,20 +265,18 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
 
     async create(inputs: Inputs) {
       assertPrivileged();
+      const id = `${inputs.namespace ?? ""}/${inputs.name}`;
       // Where adding a taken name fails having changed nothing, add first and look only then.
-      let added = kind.addFailsWhenTaken && (await addUnlessTaken(kind, inputs));
-      const observed = added ? undefined : await observeLink(inputs.namespace, inputs.name);
-      if (!added && planCreate(inputs, observed, { ...inputs, kind: kind.kernelKind }).action === "add") {
-        await kind.add(inputs);
-        added = true;
+      if (kind.addFailsWhenTaken) {
+        try {
+          return { id, outs: await apply(inputs, undefined, true) };
+        } catch (e) {
+          if (!addFoundNameTaken(e)) throw e;
+        }
       }
-      try {
-        await converge(inputs, observed);
-        return { id: `${inputs.namespace ?? ""}/${inputs.name}`, outs: await mustRead(inputs) };
-      } catch (e) {
-        if (added) await linkDelete(inputs.namespace, inputs.name);
-        throw e;
-      }
+      const observed = await observeLink(inputs.namespace, inputs.name);
+      const plan = planCreate(inputs, observed, { ...inputs, kind: kind.kernelKind });
+      return { id, outs: await apply(inputs, observed, plan.action === "add") };
     },
 
     async read(id, props?: Inputs) {
@@ -268,8 +294,7 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
             "the kernel: run `pulumi refresh` and then `pulumi up` to create it again.",
         );
       }
-      await converge(news, observed);
-      return { outs: await mustRead(news) };
+      return { outs: await apply(news, observed, false) };
     },
 
     async delete(_id, props: Inputs) {

@@ -1,6 +1,6 @@
 import { claimLinks } from "./claims";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
-import { tapAdd } from "./kernel/tuntap";
+import { tapAddLines } from "./kernel/tuntap";
 import { checkWith } from "./lifecycle";
 import {
   KERNEL_CHOSEN_LINK_FIELDS,
@@ -34,7 +34,7 @@ export const tapDeviceProvider = singleLinkProvider<
   check: checkWith(tapDeviceSchema, (inputs) =>
     claimLinks(inputs.managedBy, [{ path: "", kind: "tun", ...inputs }]),
   ),
-  add: (inputs) => tapAdd(inputs.namespace, inputs.name, { ...inputs, linkGroup: OWNED_LINK_GROUP }),
+  addLines: (inputs) => tapAddLines(inputs.name, { ...inputs, linkGroup: OWNED_LINK_GROUP }),
   // The tap's flags cannot change in place: a change replaces the device (see schema/diff).
   settingLines: () => [],
   outputs(_inputs, observed) {

@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { claimLinks } from "./claims";
-import { isAlreadyExists } from "./kernel/errors";
-import { OWNED_LINK_GROUP } from "./kernel/ip";
+import { assertBatchSafe, OWNED_LINK_GROUP } from "./kernel/ip";
 import { linkDelete } from "./kernel/link";
-import { vethAdd } from "./kernel/veth";
+import { vethAddArgs } from "./kernel/veth";
 import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
 import {
-  applyLines,
+  addFoundNameTaken,
+  applyAndObserve,
   convergeLines,
   isOurs,
   KERNEL_CHOSEN_LINK_FIELDS,
@@ -16,6 +16,7 @@ import {
   type LinkOutputs,
   type LinkSpec,
   type ObservedLink,
+  undoAdd,
 } from "./link";
 import { assertPrivileged } from "./privileges";
 import { isUnknown } from "./schema/common";
@@ -45,40 +46,7 @@ async function observePair(inputs: Pick<Inputs, End>): Promise<Record<End, Obser
   return { a, b };
 }
 
-/** Converges both ends, one `ip -batch` per namespace (one in all when both ends share it). */
-async function convergeEnds(inputs: Inputs, observed: Record<End, ObservedLink | undefined>): Promise<void> {
-  const perNamespace = new Map<string | undefined, string[][]>();
-  for (const end of ENDS) {
-    const spec = endSpec(inputs, end);
-    const lines = perNamespace.get(spec.namespace) ?? [];
-    lines.push(...convergeLines(spec, observed[end], inputs.managedBy));
-    perNamespace.set(spec.namespace, lines);
-  }
-  await applyLines(perNamespace);
-}
-
-/**
- * Adds the pair, both ends in their namespaces in one call; false when a name is taken (unless
- * `mustAdd`, when that is an error like any other).
- */
-async function addPair(inputs: Inputs, mustAdd = false): Promise<boolean> {
-  try {
-    await vethAdd({
-      a: { name: inputs.a.name, netns: inputs.a.namespace },
-      b: { name: inputs.b.name, netns: inputs.b.namespace },
-      mtu: inputs.mtu,
-      group: OWNED_LINK_GROUP,
-    });
-    return true;
-  } catch (e) {
-    if (mustAdd || !isAlreadyExists(e)) throw e;
-    return false;
-  }
-}
-
-async function readOutputs(inputs: Inputs): Promise<VethPairOutputs | undefined> {
-  const observed = await observePair(inputs);
-  if (!observed.a || !observed.b) return undefined;
+function pairOutputs(inputs: Inputs, observed: Record<End, ObservedLink>): VethPairOutputs {
   return {
     a: linkOutputs(inputs.a.namespace, observed.a),
     b: linkOutputs(inputs.b.namespace, observed.b),
@@ -86,6 +54,76 @@ async function readOutputs(inputs: Inputs): Promise<VethPairOutputs | undefined>
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,
   };
+}
+
+async function readOutputs(inputs: Inputs): Promise<VethPairOutputs | undefined> {
+  const observed = await observePair(inputs);
+  if (!observed.a || !observed.b) return undefined;
+  return pairOutputs(inputs, { a: observed.a, b: observed.b });
+}
+
+type Batch = { lines: string[][]; ends: End[] };
+
+/**
+ * Converges both ends and reads them back: one `ip -batch` per namespace, each end's lines
+ * followed by its read-back (one batch in all when both ends share a namespace). With `add`, the
+ * batch that runs first begins by adding the pair, and the other waits for it. That batch runs in
+ * end a's namespace, or in the host namespace when only end b lives there: the add line sends an
+ * end to a named namespace by name, and the host namespace has none. If anything after the add
+ * fails, the pair goes again (deleting one end deletes both).
+ */
+async function applyPair(
+  inputs: Inputs,
+  observed: Record<End, ObservedLink | undefined>,
+  add: boolean,
+): Promise<VethPairOutputs> {
+  const specs = { a: endSpec(inputs, "a"), b: endSpec(inputs, "b") };
+  const first: End = add && specs.a.namespace !== undefined && specs.b.namespace === undefined ? "b" : "a";
+  const batches = new Map<string | undefined, Batch>();
+  for (const end of first === "a" ? ENDS : (["b", "a"] as const)) {
+    const batch = batches.get(specs[end].namespace) ?? { lines: [], ends: [] };
+    batch.lines.push(...convergeLines(specs[end], observed[end], inputs.managedBy));
+    batch.ends.push(end);
+    batches.set(specs[end].namespace, batch);
+  }
+  const [head, ...rest] = [...batches];
+  if (add && head) {
+    head[1].lines.unshift(
+      vethAddArgs({
+        a: { name: inputs.a.name, netns: inputs.a.namespace },
+        b: { name: inputs.b.name, netns: inputs.b.namespace },
+        mtu: inputs.mtu,
+        group: OWNED_LINK_GROUP,
+      }),
+    );
+  }
+  // Refused arguments raise before anything runs, so they never look like a failed add.
+  for (const [, batch] of batches) batch.lines.forEach((line) => line.forEach(assertBatchSafe));
+  const found: Partial<Record<End, ObservedLink>> = {};
+  const run = async ([namespace, batch]: [string | undefined, Batch]) => {
+    const names = batch.ends.map((end) => specs[end].name);
+    const links = await applyAndObserve(namespace, batch.lines, names);
+    batch.ends.forEach((end, i) => (found[end] = links[i]));
+  };
+  if (!add) {
+    await Promise.all([...batches].map(run));
+  } else {
+    const made = specs[first];
+    try {
+      if (head) await run(head);
+    } catch (e) {
+      await undoAdd(made.namespace, made.name, e, inputs.managedBy);
+      throw e;
+    }
+    try {
+      for (const batch of rest) await run(batch);
+    } catch (e) {
+      await linkDelete(made.namespace, made.name);
+      throw e;
+    }
+  }
+  if (!found.a || !found.b) throw new Error(`veth pair ${describeEnd(inputs.a)} was not read back`);
+  return pairOutputs(inputs, { a: found.a, b: found.b });
 }
 
 /** Whether two observed veth ends are each other's peer (the kernel names a same-namespace peer). */
@@ -99,12 +137,6 @@ function arePeers(a: ObservedLink, b: ObservedLink): boolean {
 
 function describeEnd(spec: LinkSpec): string {
   return `${JSON.stringify(spec.name)} in ${describeNamespace(spec.namespace)}`;
-}
-
-async function mustRead(inputs: Inputs): Promise<VethPairOutputs> {
-  const outs = await readOutputs(inputs);
-  if (!outs) throw new Error(`veth pair ${describeEnd(inputs.a)} vanished while it was being set up`);
-  return outs;
 }
 
 export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
@@ -129,38 +161,33 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: Inputs) {
     assertPrivileged();
-    // Most creates find both names free: add first (a taken name makes `ip link add` fail having
-    // changed nothing) and look at what is there only then. Saves two reads per pair.
-    let added = await addPair(inputs);
-    const observed: Record<End, ObservedLink | undefined> = added
-      ? { a: undefined, b: undefined }
-      : await observePair(inputs);
-    if (!added) {
-      const options = { managedBy: inputs.managedBy, adopt: inputs.adopt, kind: "veth" };
-      const plans = ENDS.map((end) => planCreate(endSpec(inputs, end), observed[end], options));
-      const existing = ENDS.filter((_, i) => plans[i]?.action === "converge");
-      if (existing.length === 1) {
-        // A veth end never outlives its peer, so a lone end of that name is some other device of
-        // ours (an old pair re-cabled): replace it.
-        const end = existing[0] as End;
-        await linkDelete(inputs[end].namespace, inputs[end].name);
-        observed[end] = undefined;
-      } else if (existing.length === 2 && !arePeers(observed.a!, observed.b!)) {
-        throw new Error(
-          `Interfaces ${describeEnd(inputs.a)} and ${describeEnd(inputs.b)} both exist but are not the two ` +
-            "ends of one veth pair; nothing was changed. Remove them or choose other names.",
-        );
-      }
-      if (observed.a === undefined && observed.b === undefined) added = await addPair(inputs, true);
-    }
+    const id = `${inputs.a.namespace ?? ""}/${inputs.a.name}`;
+    // Most creates find both names free: add first (a taken name makes the batch stop at the add
+    // line, having changed nothing) and look at what is there only then. Saves two reads per pair.
     try {
-      await convergeEnds(inputs, observed);
-      return { id: `${inputs.a.namespace ?? ""}/${inputs.a.name}`, outs: await mustRead(inputs) };
+      return { id, outs: await applyPair(inputs, { a: undefined, b: undefined }, true) };
     } catch (e) {
-      // Transactional: a pair made here goes again (deleting one end deletes both).
-      if (added) await linkDelete(inputs.a.namespace, inputs.a.name);
-      throw e;
+      if (!addFoundNameTaken(e)) throw e;
     }
+    const observed = await observePair(inputs);
+    const options = { managedBy: inputs.managedBy, adopt: inputs.adopt, kind: "veth" };
+    const plans = ENDS.map((end) => planCreate(endSpec(inputs, end), observed[end], options));
+    const existing = ENDS.filter((_, i) => plans[i]?.action === "converge");
+    if (existing.length === 1) {
+      // A veth end never outlives its peer, so a lone end of that name is some other device of
+      // ours (an old pair re-cabled): replace it.
+      const end = existing[0] as End;
+      await linkDelete(inputs[end].namespace, inputs[end].name);
+      observed[end] = undefined;
+    } else if (existing.length === 2 && !arePeers(observed.a!, observed.b!)) {
+      throw new Error(
+        `Interfaces ${describeEnd(inputs.a)} and ${describeEnd(inputs.b)} both exist but are not the two ` +
+          "ends of one veth pair; nothing was changed. Remove them or choose other names.",
+      );
+    }
+    // Both ends gone now: add, and a taken name this time is an error like any other.
+    const add = observed.a === undefined && observed.b === undefined;
+    return { id, outs: await applyPair(inputs, observed, add) };
   },
 
   async read(id, props?: VethPairOutputs) {
@@ -179,8 +206,7 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
           "`pulumi up` to create it again.",
       );
     }
-    await convergeEnds(news, observed);
-    return { outs: await mustRead(news) };
+    return { outs: await applyPair(news, observed, false) };
   },
 
   async delete(_id, props: VethPairOutputs) {

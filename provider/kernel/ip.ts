@@ -73,11 +73,25 @@ export class Ip {
    * runs. Empty lines are dropped (line numbers in errors count the lines sent); no lines runs nothing.
    */
   async batch(netns: string | undefined, allLines: readonly (readonly string[])[]): Promise<void> {
-    const lines = allLines.filter((l) => l.length > 0);
-    for (const line of lines) line.forEach(assertBatchSafe);
+    const lines = batchLines(allLines);
     if (lines.length === 0) return;
-    const input = lines.map((l) => l.join(" ") + "\n").join("");
-    await this.exec(["ip", ...netnsArgs(netns), "-batch", "-"], input, lines);
+    await this.exec(["ip", ...netnsArgs(netns), "-batch", "-"], batchInput(lines), lines);
+  }
+
+  /**
+   * `ip -j [OPTIONS...] [-n NS] -batch -`: as {@link batch}, and resolves with the JSON value each
+   * printing line (`address show`, `tuntap show`, ...) wrote, in order (see {@link parseJsonStream}).
+   * Lines that print nothing (`link add`, `link set`) contribute no value.
+   */
+  async batchJson(
+    netns: string | undefined,
+    allLines: readonly (readonly string[])[],
+    options: readonly string[] = [],
+  ): Promise<unknown[]> {
+    const lines = batchLines(allLines);
+    if (lines.length === 0) return [];
+    const argv = ["ip", "-j", ...options, ...netnsArgs(netns), "-batch", "-"];
+    return parseJsonStream((await this.exec(argv, batchInput(lines), lines)).stdout);
   }
 
   /**
@@ -122,6 +136,54 @@ export function failedLineNumber(stderr: string, lines: readonly (readonly strin
   if (!wrong) return undefined;
   const holding = lines.flatMap((l, i) => (l.includes(wrong[1] ?? "") ? [i + 1] : []));
   return holding.length === 1 ? holding[0] : undefined;
+}
+
+function batchLines(allLines: readonly (readonly string[])[]): (readonly string[])[] {
+  const lines = allLines.filter((l) => l.length > 0);
+  for (const line of lines) line.forEach(assertBatchSafe);
+  return lines;
+}
+
+const batchInput = (lines: readonly (readonly string[])[]): string =>
+  lines.map((l) => l.join(" ") + "\n").join("");
+
+/**
+ * Splits text holding JSON values one after another (what `ip -j -batch -` prints: one array per
+ * printing line) into the parsed values. Whitespace between values is skipped; brackets inside
+ * strings do not count. Throws on anything that is not such a sequence.
+ */
+export function parseJsonStream(text: string): unknown[] {
+  const values: unknown[] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === "\\") escaped = true;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (depth === 0 && /\s/.test(c ?? "")) continue;
+    if (depth === 0) {
+      if (c !== "[" && c !== "{") {
+        throw new Error(
+          `ip -j -batch: expected a JSON array or object at offset ${i}, got ${JSON.stringify(c)}`,
+        );
+      }
+      start = i;
+    }
+    if (c === '"') inString = true;
+    else if (c === "[" || c === "{") depth++;
+    else if (c === "]" || c === "}") {
+      depth--;
+      if (depth === 0) values.push(JSON.parse(text.slice(start, i + 1)));
+    }
+  }
+  if (depth !== 0 || inString) throw new Error("ip -j -batch: output ends inside a JSON value");
+  return values;
 }
 
 function netnsArgs(netns: string | undefined): string[] {

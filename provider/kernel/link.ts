@@ -116,6 +116,60 @@ export async function linkShowWithAddresses(
 }
 
 /**
+ * Runs `lines` and then reads back each link of `readBack` with its addresses, all in one
+ * process: ip stops at the first failing line (the error names it), so a read-back line runs only
+ * once every change before it has. A read-back device that does not exist raises NotFoundError
+ * (`missing: "device"`). With `tuntap`, `tuntap show` rides in the same batch for tun owners;
+ * otherwise they are read separately if any read-back link is a tun device.
+ * Equivalent to: `ip -j -N -d [-n NS] -batch -` with LINES..., `address show dev NAME`...
+ * [and `tuntap show`].
+ */
+export async function linkBatchWithReadBack(
+  netns: string | undefined,
+  lines: readonly (readonly string[])[],
+  readBack: readonly string[],
+  options: { readonly tuntap?: boolean } = {},
+  ip: Ip = defaultIp(),
+): Promise<LinkWithAddresses[]> {
+  const shows = readBack.map((name) => ["address", "show", "dev", name]);
+  const values = await ip.batchJson(
+    netns,
+    [...lines, ...shows, ...(options.tuntap ? [["tuntap", "show"]] : [])],
+    ["-N", "-d"],
+  );
+  return readBackFromBatch(netns, readBack, values, options, ip);
+}
+
+/**
+ * The links {@link linkBatchWithReadBack} read, from the JSON values its batch printed: one
+ * `address show` array per name, then (with `tuntap`) the `tuntap show` array.
+ */
+export async function readBackFromBatch(
+  netns: string | undefined,
+  readBack: readonly string[],
+  values: readonly unknown[],
+  options: { readonly tuntap?: boolean } = {},
+  ip: Ip = defaultIp(),
+): Promise<LinkWithAddresses[]> {
+  if (values.length < readBack.length) {
+    throw new Error(`ip -j -batch: expected ${readBack.length} read-back outputs, got ${values.length}`);
+  }
+  const found = readBack.map((name, i) => {
+    const json = values[i];
+    const [state] = parseLinks(json);
+    if (state === undefined || state.name !== name) {
+      throw new Error(`ip -j -batch: read-back of ${JSON.stringify(name)} printed no such link`);
+    }
+    return { state, addresses: parseAddresses(json) };
+  });
+  if (!found.some((f) => f.state.tun)) return found;
+  const owners = options.tuntap
+    ? parseTuntapOwners(values[readBack.length] ?? [])
+    : parseTuntapOwners(await ip.json<unknown>(["tuntap", "show"], { netns }));
+  return found.map((f) => ({ ...f, state: withOwner(f.state, owners) }));
+}
+
+/**
  * Reads every link in the namespace.
  * Equivalent to: `ip -N -j -d [-n NS] link show` (plus `ip -j tuntap show` if there are tun devices).
  */
@@ -127,11 +181,13 @@ export async function linkList(netns: string | undefined, ip: Ip = defaultIp()):
 async function withTunOwners(netns: string | undefined, links: LinkState[], ip: Ip): Promise<LinkState[]> {
   if (!links.some((l) => l.tun)) return links;
   const owners = parseTuntapOwners(await ip.json<unknown>(["tuntap", "show"], { netns }));
-  return links.map((l) => {
-    if (!l.tun) return l;
-    const o = owners.get(l.name);
-    return { ...l, tun: { ...l.tun, owner: o?.owner, group: o?.group } };
-  });
+  return links.map((l) => withOwner(l, owners));
+}
+
+function withOwner(l: LinkState, owners: ReturnType<typeof parseTuntapOwners>): LinkState {
+  if (!l.tun) return l;
+  const o = owners.get(l.name);
+  return { ...l, tun: { ...l.tun, owner: o?.owner, group: o?.group } };
 }
 
 type Json = Record<string, unknown>;

@@ -181,4 +181,67 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
     assert.deepEqual(addressesOf(n1, "h0"), ["10.97.0.1/24"]);
     await veth.delete(id, outs);
   });
+
+  test("an end in the host namespace, either end: one batch adds from the host side", async (t) => {
+    if (!requireRoot(t)) return;
+    type End = { name: string; namespace?: string; addresses: string[] };
+    const pairs: [End, End][] = [
+      [
+        { name: `${p}ha`, addresses: ["10.96.0.1/24"] },
+        { name: "hb", namespace: n1, addresses: ["10.96.0.2/24"] },
+      ],
+      [
+        { name: "hc", namespace: n1, addresses: ["10.96.1.1/24"] },
+        { name: `${p}hd`, addresses: ["10.96.1.2/24"] },
+      ],
+    ];
+    for (const [a, b] of pairs) {
+      const { id, outs } = await veth.create({
+        a,
+        b,
+        mtu: 1450,
+        managedBy: managedBy(p, "VethPair", a.name),
+      });
+      for (const [end, out] of [
+        [a, outs.a],
+        [b, outs.b],
+      ] as const) {
+        const link = linkOf(end.namespace, end.name);
+        assert.equal(link.mtu, 1450);
+        assert.equal(link.group, "28275");
+        assert.ok((link.flags as string[]).includes("UP"));
+        assert.equal(out.ifindex, link.ifindex);
+        assert.deepEqual(out.addresses, [...end.addresses]);
+        assert.equal(out.namespace, end.namespace);
+      }
+      await veth.delete(id, outs);
+      assert.deepEqual(await veth.read(id, outs), {});
+    }
+  });
+
+  test("a taken peer name: nothing added, the collision is reported, the other name stays free", async (t) => {
+    if (!requireRoot(t)) return;
+    ip(["-n", n2, "link", "add", "name", "tk1", "type", "bridge"]);
+    const inputs = {
+      a: { name: "tk0", namespace: n1 },
+      b: { name: "tk1", namespace: n2 },
+      managedBy: managedBy(p, "VethPair", "tk"),
+    };
+    await assert.rejects(veth.create(inputs), /Interface "tk1" in namespace .* already exists/s);
+    assert.equal(ipJson(["-n", n1, "link", "show", "type", "veth"]).length, 0);
+    assert.equal(linkOf(n2, "tk1").ifalias, undefined, "the foreign device is untouched");
+    ip(["-n", n2, "link", "delete", "dev", "tk1"]);
+  });
+
+  test("a failed create rolls back when the first batch fails after the add (ends share a namespace)", async (t) => {
+    if (!requireRoot(t)) return;
+    const resolved = {
+      a: { name: "rs0", namespace: n1, addresses: [], up: true, master: "nosuchbr" },
+      b: { name: "rs1", namespace: n1, addresses: [], up: true },
+      adopt: false,
+      managedBy: managedBy(p, "VethPair", "rs"),
+    };
+    await assert.rejects(veth.provider.create(resolved), /nosuchbr/);
+    assert.equal(ipJson(["-n", n1, "link", "show", "type", "veth"]).length, 0);
+  });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { KernelCommandError, NotFoundError } from "../../../provider/kernel/errors";
-import { assertBatchSafe, failedLineNumber, int, Ip } from "../../../provider/kernel/ip";
+import { assertBatchSafe, failedLineNumber, int, Ip, parseJsonStream } from "../../../provider/kernel/ip";
 import { scriptedIp } from "../../helpers/kernelRunner";
 
 describe("Ip.run / Ip.json", () => {
@@ -162,4 +162,74 @@ describe("int", () => {
 
 it("Ip defaults to the execa runner", () => {
   assert.equal(typeof new Ip().runner, "function");
+});
+
+describe("parseJsonStream (ip -j -batch output)", () => {
+  it("splits one array per printing line, in order", () => {
+    assert.deepEqual(parseJsonStream('[{"a":1}]\n[]\n[{"b":[2,3]}]\n'), [[{ a: 1 }], [], [{ b: [2, 3] }]]);
+  });
+
+  it("reads values printed back to back and objects too", () => {
+    assert.deepEqual(parseJsonStream('[1][2]{"c":3}'), [[1], [2], { c: 3 }]);
+  });
+
+  it("ignores brackets, braces and escaped quotes inside strings", () => {
+    const alias = 'x]"[}{\\';
+    const text = JSON.stringify([{ ifalias: alias }]) + "\n" + JSON.stringify([{ ifname: "]" }]);
+    assert.deepEqual(parseJsonStream(text), [[{ ifalias: alias }], [{ ifname: "]" }]]);
+  });
+
+  it("no output is no values", () => {
+    assert.deepEqual(parseJsonStream(""), []);
+    assert.deepEqual(parseJsonStream(" \n"), []);
+  });
+
+  it("throws on text that is not a sequence of JSON arrays or objects", () => {
+    assert.throws(() => parseJsonStream("[1]\nCommand failed\n"), /expected a JSON array or object/);
+    assert.throws(() => parseJsonStream('[{"a":1}'), /ends inside a JSON value/);
+    assert.throws(() => parseJsonStream('["a'), /ends inside a JSON value/);
+  });
+});
+
+describe("Ip.batchJson", () => {
+  it("runs ip -j OPTIONS [-n NS] -batch - and returns each printed value", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: '[{"ifname":"a"}]\n[{"ifname":"b"}]\n' }]);
+    const values = await ip.batchJson(
+      "net0",
+      [
+        ["link", "set", "dev", "a", "up"],
+        [],
+        ["address", "show", "dev", "a"],
+        ["address", "show", "dev", "b"],
+      ],
+      ["-N", "-d"],
+    );
+    assert.deepEqual(values, [[{ ifname: "a" }], [{ ifname: "b" }]]);
+    assert.deepEqual(scripted.calls, [
+      {
+        argv: ["ip", "-j", "-N", "-d", "-n", "net0", "-batch", "-"],
+        input: "link set dev a up\naddress show dev a\naddress show dev b\n",
+      },
+    ]);
+  });
+
+  it("checks every argument before running anything, and runs nothing for no lines", async () => {
+    const { ip, scripted } = scriptedIp();
+    await assert.rejects(ip.batchJson(undefined, [["link", "set", "dev", "a b", "up"]]), /refusing to pass/);
+    assert.deepEqual(await ip.batchJson(undefined, [[]]), []);
+    assert.equal(scripted.calls.length, 0);
+  });
+
+  it("names the failing line, as batch does", async () => {
+    const { ip } = scriptedIp([
+      { exitCode: 1, stdout: "", stderr: "RTNETLINK answers: File exists\nCommand failed -:1\n" },
+    ]);
+    await assert.rejects(
+      ip.batchJson(undefined, [
+        ["link", "add", "name", "a", "type", "bridge"],
+        ["address", "show", "dev", "a"],
+      ]),
+      (e: unknown) => e instanceof KernelCommandError && e.batchLine?.number === 1,
+    );
+  });
 });

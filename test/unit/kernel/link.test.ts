@@ -16,6 +16,8 @@ import {
   linkSetNoMaster,
   linkSetUp,
   linkShow,
+  linkBatchWithReadBack,
+  readBackFromBatch,
   parseGroup,
   parseLinks,
   parseTuntapOwners,
@@ -197,5 +199,62 @@ describe("linkOwnership", () => {
     );
     assert.equal(linkOwnership({ alias: "eth uplink", group: OWNED_LINK_GROUP }, me), "foreign");
     assert.equal(linkOwnership({ alias: undefined, group: 0 }, me), "foreign");
+  });
+});
+
+describe("linkBatchWithReadBack", () => {
+  it("runs the lines, then one address show per link, in ONE ip -j -N -d -batch", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: rec.addrVeth + "\n" + rec.addrBridge + "\n" }]);
+    const found = await linkBatchWithReadBack(
+      "ns",
+      [linkSetUp("dev"), linkSetUp("br")],
+      ["dev", "br"],
+      {},
+      ip,
+    );
+    assert.deepEqual(scripted.calls, [
+      {
+        argv: ["ip", "-j", "-N", "-d", "-n", "ns", "-batch", "-"],
+        input: "link set dev dev up\nlink set dev br up\naddress show dev dev\naddress show dev br\n",
+      },
+    ]);
+    assert.deepEqual(
+      found.map((f) => f.state.name),
+      ["dev", "br"],
+    );
+    assert.deepEqual(found[0]?.addresses, ["192.0.2.5/24", "2001:db8::5/64"]);
+  });
+
+  it("with tuntap, reads tun owners from a tuntap show line in the same batch", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: rec.tapWithoutN + "\n" + rec.tuntapShow + "\n" }]);
+    const [tap] = await linkBatchWithReadBack("ns", [], ["tap0"], { tuntap: true }, ip);
+    assert.equal(scripted.calls.length, 1);
+    assert.match(scripted.calls[0]?.input ?? "", /address show dev tap0\ntuntap show\n$/);
+    assert.equal(tap?.state.tun?.owner, 1);
+    assert.equal(tap?.state.tun?.group, 1);
+  });
+
+  it("without tuntap, a tun read-back costs one more process for its owners", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: rec.tapWithoutN }, { stdout: rec.tuntapShow }]);
+    const [tap] = await linkBatchWithReadBack(undefined, [], ["tap0"], {}, ip);
+    assert.deepEqual(scripted.argvs[1], ["ip", "-j", "tuntap", "show"]);
+    assert.equal(tap?.state.tun?.owner, 1);
+  });
+
+  it("a failing line raises the classified error naming it", async () => {
+    const { ip } = scriptedIp([{ exitCode: 1, stderr: 'Cannot find device "nope"\nCommand failed -:1\n' }]);
+    await assert.rejects(
+      linkBatchWithReadBack("ns", [linkSetMaster("dev", "nope")], ["dev"], {}, ip),
+      (e: unknown) => e instanceof NotFoundError && e.batchLine?.number === 1,
+    );
+  });
+
+  it("refuses output that does not hold each link asked for", async () => {
+    await assert.rejects(
+      readBackFromBatch(undefined, ["dev", "br"], [JSON.parse(rec.addrVeth)]),
+      /expected 2/,
+    );
+    await assert.rejects(readBackFromBatch(undefined, ["br"], [JSON.parse(rec.addrVeth)]), /no such link/);
+    await assert.rejects(readBackFromBatch(undefined, ["br"], [[]]), /no such link/);
   });
 });
