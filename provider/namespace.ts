@@ -4,6 +4,7 @@ import {
   netnsAdd,
   netnsDelete,
   netnsIdentity,
+  netnsIsStaleFile,
   netnsClaimMark,
   netnsReadMark,
   netnsReleaseMark,
@@ -65,6 +66,8 @@ export const namespaceProvider: pulumi.dynamic.ResourceProvider = {
         );
       }
       try {
+        // `ip netns delete` unlinks a file that an `ip netns add` killed half way left behind.
+        if (await netnsIsStaleFile(name)) await netnsDelete(name);
         await netnsAdd(name);
       } catch (e) {
         await netnsReleaseMark(name, managedBy);

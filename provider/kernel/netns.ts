@@ -89,6 +89,22 @@ export async function netnsIdentity(
 }
 
 /**
+ * Whether `/run/netns/NAME` is a leftover that is no namespace: `ip netns add` creates the file
+ * before it bind-mounts the namespace there, so one killed in between leaves an empty file that
+ * makes every later `ip netns add NAME` fail with "File exists".
+ */
+export async function netnsIsStaleFile(name: string, runDir = NETNS_RUN_DIR): Promise<boolean> {
+  assertNetnsName(name);
+  try {
+    const path = join(runDir, name);
+    return (await statfs(path)).type !== NSFS_MAGIC && (await stat(path)).size === 0;
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return false;
+    throw e;
+  }
+}
+
+/**
  * Brings the namespace's loopback up; a fresh namespace has `lo` down.
  * Equivalent to: `ip -n NAME link set dev lo up`.
  */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { netnsReadMark, netnsRemoveMark, netnsWriteMark } from "../../../provider/kernel/netns";
 import { uniquePrefix } from "../../helpers/names";
@@ -77,6 +77,15 @@ describe("Namespace provider against the kernel", { concurrency: false }, () => 
     ip(["netns", "add", name]);
     const { outs } = await ns.create({ name, managedBy: mark });
     assert.equal(outs.inode, statSync(`/run/netns/${name}`).ino);
+    await ns.delete(name, outs);
+  });
+
+  test("create gets past the empty file an `ip netns add` killed half way leaves", async (t) => {
+    if (!requireRoot(t)) return;
+    const name = `${p}-e`;
+    writeFileSync(`/run/netns/${name}`, "");
+    const { outs } = await ns.create({ name, managedBy: managedBy(p, "Namespace", "e") });
+    assert.equal(outs.inode, statSync(`/run/netns/${name}`).ino, "a real namespace now");
     await ns.delete(name, outs);
   });
 
