@@ -2,7 +2,7 @@
 // interrupted operation from a stack, pings between test namespaces, and printed figures.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { NETNS_MARK_DIR } from "../../provider/kernel/netns";
@@ -191,24 +191,33 @@ export async function recoverStack(stack: Stack): Promise<{ pendingCleared: numb
 }
 
 /**
- * A file backend's checkpoint (`.pulumi/stacks/<project>/<stack>.json`) can be left empty by a
- * killed engine (seen here: `failed to load checkpoint: EOF`); the backend keeps the previous one
- * as `<stack>.json.bak`. Puts that back when the checkpoint is empty; true when it did.
+ * A killed engine can leave the file backend's state unreadable, `failed to load checkpoint:
+ * EOF`: the blob library writes the sidecar `<stack>.json.attrs` (content type only) without a
+ * rename, so a kill can leave it empty. Without the sidecar the state loads fine, so an empty one
+ * is removed; an empty `<stack>.json` is put back from `<stack>.json.bak`. True when it repaired.
  */
 export function restoreTruncatedCheckpoint(stack: Stack): boolean {
   const url = (stack.workspace as LocalWorkspace).envVars?.PULUMI_BACKEND_URL ?? "";
   if (!url.startsWith("file://")) return false;
   const dir = path.join(url.slice("file://".length), ".pulumi", "stacks");
   if (!existsSync(dir)) return false;
+  let repaired = false;
   for (const project of readdirSync(dir)) {
     const file = path.join(dir, project, `${stack.name}.json`);
+    for (const sidecar of [`${file}.attrs`, `${file}.bak.attrs`]) {
+      if (existsSync(sidecar) && statSync(sidecar).size === 0) {
+        rmSync(sidecar);
+        figure(`state: ${path.basename(sidecar)} was empty after the kill; removed`);
+        repaired = true;
+      }
+    }
     if (existsSync(file) && statSync(file).size === 0 && existsSync(`${file}.bak`)) {
       copyFileSync(`${file}.bak`, file);
       figure(`state: ${stack.name}.json was empty after the kill; restored from .bak`);
-      return true;
+      repaired = true;
     }
   }
-  return false;
+  return repaired;
 }
 
 /** Runs `promise` and resolves with its error (or undefined when it succeeded). */
