@@ -7,7 +7,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { benchStack, repoRoot, upPreviewRefreshDestroy, type EngineSettings } from "./engine";
 import { sweep } from "./proc";
 import { netnsStar, noopStar } from "./programs";
-import { thinStar } from "./thinProvider";
 import { star, uniquePrefix } from "./topology";
 
 interface Variant {
@@ -33,7 +32,7 @@ const VARIANTS: readonly Variant[] = [
 async function main() {
   const n = Number(process.argv[2] ?? process.env.BENCH_EXPERIMENT_N ?? 50);
   const only = process.env.BENCH_VARIANTS?.split(",").map(Number);
-  const kinds = (process.env.BENCH_KINDS ?? "netns,noop").split(",") as ("netns" | "noop" | "thin")[];
+  const kinds = (process.env.BENCH_KINDS ?? "netns,noop").split(",") as ("netns" | "noop")[];
   const results: Record<string, unknown>[] = [];
   const prefixes: string[] = [];
   try {
@@ -46,7 +45,7 @@ async function main() {
         const b = await benchStack(
           `${p}-${kind}`,
           p,
-          { netns: netnsStar, noop: noopStar, thin: thinStar }[kind](s),
+          { netns: netnsStar, noop: noopStar }[kind](s),
           v.settings,
         );
         try {

@@ -1,5 +1,10 @@
+import * as pulumi from "@pulumi/pulumi";
+import { managedBy } from "./common";
+import { NetnsResource, type ResourceKind } from "./provider";
+import { declareLink, withDeclaredDependencies } from "./registry";
+
 /** The outputs every single link resource has; listed so the SDK class exposes them. */
-export const linkOutputProperties = {
+const linkOutputProperties = {
   name: undefined,
   namespace: undefined,
   addresses: undefined,
@@ -10,3 +15,44 @@ export const linkOutputProperties = {
   ifindex: undefined,
   operstate: undefined,
 };
+
+/** A resource that is one link (a bridge, a tap): the outputs and wiring they share. */
+export abstract class SingleLinkResource extends NetnsResource {
+  /** The interface name. */
+  declare public readonly name: pulumi.Output<string>;
+  /** Its namespace; undefined: the host namespace. */
+  declare public readonly namespace: pulumi.Output<string | undefined>;
+  /** The global addresses on the link, as the kernel has them. */
+  declare public readonly addresses: pulumi.Output<string[]>;
+  declare public readonly mtu: pulumi.Output<number>;
+  declare public readonly macAddress: pulumi.Output<string>;
+  /** Administratively up. */
+  declare public readonly up: pulumi.Output<boolean>;
+  /** The bridge it is a port of, if any. */
+  declare public readonly master: pulumi.Output<string | undefined>;
+  declare public readonly ifindex: pulumi.Output<number>;
+  /** Whether traffic can flow (`UP`), not only whether it was set up. */
+  declare public readonly operstate: pulumi.Output<string>;
+
+  constructor(
+    kind: ResourceKind,
+    name: string,
+    args: object,
+    kindOutputs: readonly string[],
+    opts: pulumi.CustomResourceOptions | undefined,
+  ) {
+    const links = [args as { namespace?: unknown; name?: unknown; master?: unknown }];
+    super(
+      kind,
+      name,
+      {
+        ...linkOutputProperties,
+        ...Object.fromEntries(kindOutputs.map((key) => [key, undefined])),
+        ...args,
+        managedBy: managedBy(kind, name),
+      },
+      withDeclaredDependencies(opts, links),
+    );
+    declareLink(links[0]!, this);
+  }
+}
