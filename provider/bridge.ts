@@ -1,7 +1,5 @@
-import { claimLinks } from "./claims";
 import { bridgeAddArgs, bridgeSet } from "./kernel/bridge";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
-import { checkWith } from "./lifecycle";
 import {
   KERNEL_CHOSEN_LINK_FIELDS,
   singleLinkProvider,
@@ -12,15 +10,13 @@ import {
 import { bridgeSchema, type BridgeResolved } from "./schema/bridge";
 
 /** What a Bridge keeps in state: the link as the kernel has it, and its bridge settings. */
-export interface BridgeOutputs extends LinkOutputs {
+export interface BridgeOutputs extends LinkOutputs, Owned {
   readonly stp: boolean;
   readonly vlanFiltering: boolean;
   /** Seconds. */
   readonly forwardDelay: number;
   /** Seconds. */
   readonly ageingTime: number;
-  readonly adopt: boolean;
-  readonly managedBy: string;
 }
 
 type Inputs = BridgeResolved & LinkSpec & Owned;
@@ -33,9 +29,7 @@ export const bridgeProvider = singleLinkProvider<
   kernelKind: "bridge",
   addFailsWhenTaken: true,
   kernelChosen: [...KERNEL_CHOSEN_LINK_FIELDS, "forwardDelay", "ageingTime"],
-  check: checkWith(bridgeSchema, (inputs) =>
-    claimLinks(inputs.managedBy, [{ path: "", kind: "bridge", ...inputs }]),
-  ),
+  schema: bridgeSchema,
   addLines: (inputs) => [bridgeAddArgs(inputs.name, { ...inputs, group: OWNED_LINK_GROUP })],
   settingLines(inputs, observed) {
     const now = observed?.state.bridge;

@@ -18,7 +18,9 @@ import {
   type LinkState,
 } from "./kernel/link";
 import type * as pulumi from "@pulumi/pulumi";
-import { collisionError, describeNamespace, withoutKernelChoices } from "./lifecycle";
+import type { z } from "zod";
+import { claimLinks } from "./claims";
+import { checkWith, collisionError, describeNamespace, withoutKernelChoices } from "./lifecycle";
 import { assertPrivileged } from "./privileges";
 import { diffInputs } from "./schema/diff";
 
@@ -200,10 +202,11 @@ export function isOurs(observed: ObservedLink | undefined, managedBy: string): o
 export interface SingleLinkKind<Inputs extends LinkSpec & Owned, Extra> {
   readonly resource: "Bridge" | "TapDevice";
   /** The kernel's `info_kind` of the link. */
-  readonly kernelKind: string;
+  readonly kernelKind: "bridge" | "tun";
   /** Outputs the kernel picks when the inputs leave them unset (see withoutKernelChoices). */
   readonly kernelChosen: readonly string[];
-  readonly check: NonNullable<pulumi.dynamic.ResourceProvider["check"]>;
+  /** The kind's input schema; `check` adds the rules across resources (claims.ts). */
+  readonly schema: z.ZodType;
   /** The batch lines creating the link (down, in our device group); the first one adds it. */
   addLines(inputs: Inputs): string[][];
   /**
@@ -257,7 +260,10 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
     }
   };
   return {
-    check: kind.check,
+    check: checkWith(kind.schema, (checked) => {
+      const inputs = checked as { managedBy: unknown; namespace?: unknown; name: unknown; master?: unknown };
+      return claimLinks(inputs.managedBy, [{ path: "", kind: kind.kernelKind, ...inputs }]);
+    }),
 
     async diff(_id, olds, news) {
       return diffInputs(kind.resource, withoutKernelChoices(olds, news, kind.kernelChosen), news);

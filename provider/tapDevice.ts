@@ -1,7 +1,5 @@
-import { claimLinks } from "./claims";
 import { OWNED_LINK_GROUP } from "./kernel/ip";
 import { tapAddLines } from "./kernel/tuntap";
-import { checkWith } from "./lifecycle";
 import {
   KERNEL_CHOSEN_LINK_FIELDS,
   singleLinkProvider,
@@ -12,13 +10,11 @@ import {
 import { tapDeviceSchema, type TapDeviceResolved } from "./schema/tapDevice";
 
 /** What a TapDevice keeps in state: the link as the kernel has it, and its tap flags. */
-export interface TapDeviceOutputs extends LinkOutputs {
+export interface TapDeviceOutputs extends LinkOutputs, Owned {
   readonly owner?: number;
   readonly group?: number;
   readonly multiQueue: boolean;
   readonly vnetHdr: boolean;
-  readonly adopt: boolean;
-  readonly managedBy: string;
 }
 
 type Inputs = TapDeviceResolved & LinkSpec & Owned;
@@ -31,9 +27,7 @@ export const tapDeviceProvider = singleLinkProvider<
   kernelKind: "tun",
   addFailsWhenTaken: false,
   kernelChosen: KERNEL_CHOSEN_LINK_FIELDS,
-  check: checkWith(tapDeviceSchema, (inputs) =>
-    claimLinks(inputs.managedBy, [{ path: "", kind: "tun", ...inputs }]),
-  ),
+  schema: tapDeviceSchema,
   addLines: (inputs) => tapAddLines(inputs.name, { ...inputs, linkGroup: OWNED_LINK_GROUP }),
   // The tap's flags cannot change in place: a change replaces the device (see schema/diff).
   settingLines: () => [],
