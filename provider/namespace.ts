@@ -92,8 +92,12 @@ export const namespaceProvider: pulumi.dynamic.ResourceProvider = {
     const identity = await netnsIdentity(id);
     if (!identity) {
       // Gone (deleted by hand, or a destroy interrupted between `ip netns delete` and the record's
-      // removal): refresh drops it from state and delete never runs again, so clear our record now.
-      if (props) await netnsReleaseMark(id, props.managedBy);
+      // removal): refresh drops it from state and delete never runs again, so clear up now: our
+      // record, and the empty /run/netns file an `ip netns delete` killed half way leaves.
+      if (props && (await netnsReadMark(id)) === props.managedBy) {
+        if (await netnsIsStaleFile(id)) await netnsDelete(id);
+        await netnsRemoveMark(id);
+      }
       return {};
     }
     if (!props) return {};

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { statSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { netnsReadMark, netnsRemoveMark, netnsWriteMark } from "../../../provider/kernel/netns";
@@ -87,6 +88,17 @@ describe("Namespace provider against the kernel", { concurrency: false }, () => 
     const { outs } = await ns.create({ name, managedBy: managedBy(p, "Namespace", "e") });
     assert.equal(outs.inode, statSync(`/run/netns/${name}`).ino, "a real namespace now");
     await ns.delete(name, outs);
+  });
+
+  test("refresh clears up after a delete killed half way (an empty /run/netns file, our record)", async (t) => {
+    if (!requireRoot(t)) return;
+    const name = `${p}-k`;
+    const { outs } = await ns.create({ name, managedBy: managedBy(p, "Namespace", "k") });
+    // What `ip netns delete` leaves when killed between its umount and its unlink.
+    execFileSync("umount", [`/run/netns/${name}`]);
+    assert.deepEqual(await ns.read(name, outs), {}, "read reports it gone");
+    assert.ok(!namespaceNames().includes(name), "the empty file went too");
+    assert.equal(await netnsReadMark(name), undefined);
   });
 
   test("delete leaves a namespace of the same name that someone else re-created", async (t) => {
