@@ -250,7 +250,7 @@ export function parseGroup(group: unknown): number {
 }
 
 /** Centiseconds (what iproute2 and the kernel use for bridge timers) to seconds. */
-export const centisecondsToSeconds = (cs: number): number => cs / 100;
+const centisecondsToSeconds = (cs: number): number => cs / 100;
 
 function parseBridgeInfo(d: Json): BridgeInfo {
   return {

@@ -56,13 +56,13 @@ export interface RouteState {
 const familyOf = (key: RouteKey): 4 | 6 => (isIPv6Cidr(normalizeCidr(key.destination)) ? 6 : 4);
 
 /** The metric the kernel gives a route of `key`: the one asked for, or the family's default. */
-export function routeKeyMetric(key: RouteKey): number {
+function routeKeyMetric(key: RouteKey): number {
   if (key.metric !== undefined && key.metric > 0) return key.metric;
   return familyOf(key) === 6 ? 1024 : 0;
 }
 
 /** The argv (after `ip -j [-n NS]`) of {@link routeShow}. */
-export function routeShowArgs(key: RouteKey): string[] {
+function routeShowArgs(key: RouteKey): string[] {
   return [
     "-d",
     "-N",
@@ -273,7 +273,7 @@ const routeHints: readonly { readonly pattern: RegExp; readonly hint: string }[]
 ];
 
 /** `e` with a route-specific hint when one applies; other errors unchanged. */
-export function withRouteHint(e: unknown): unknown {
+function withRouteHint(e: unknown): unknown {
   if (!(e instanceof KernelCommandError) || e instanceof NotFoundError || e instanceof PermissionError)
     return e;
   const rule = routeHints.find((r) => r.pattern.test(e.stderr));

@@ -8,7 +8,7 @@ const unsafeKey = /[\s=\u0000-\u001f\u007f]|\.\.|\/\//;
 const unsafeValue = /[\n\r\u0000-\u0008\u000b-\u001f\u007f]/;
 
 /** Throws a plain Error naming the key if it is not a `net.*` sysctl key we can pass to sysctl(8). */
-export function assertSysctlKey(key: string): void {
+function assertSysctlKey(key: string): void {
   if (!/^net[./]./.test(key) || unsafeKey.test(key)) {
     throw new Error(
       `invalid sysctl key ${JSON.stringify(key)}: it must start with "net." and contain no blanks, "=", ` +
@@ -49,7 +49,7 @@ export function parseSysctlValues(keys: readonly string[], stdout: string): Reco
 }
 
 /** Collapses blanks the way {@link sysctlRead} reports values. */
-export function normalizeSysctlValue(value: string): string {
+function normalizeSysctlValue(value: string): string {
   return value.trim().replace(/\s+/g, " ");
 }
 
