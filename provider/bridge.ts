@@ -1,12 +1,7 @@
 import { bridgeAddArgs, bridgeSet } from "./kernel/bridge";
-import { OWNED_LINK_GROUP } from "./kernel/ip";
-import {
-  KERNEL_CHOSEN_LINK_FIELDS,
-  singleLinkProvider,
-  type LinkOutputs,
-  type LinkSpec,
-  type Owned,
-} from "./link";
+import { linkGroupFor } from "./kernel/ip";
+import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkProvider, type LinkOutputs, type LinkSpec } from "./link";
+import type { Owned } from "./ownership";
 import { bridgeSchema, type BridgeResolved } from "./schema/bridge";
 
 /** What a Bridge keeps in state: the link as the kernel has it, and its bridge settings. */
@@ -30,7 +25,7 @@ export const bridgeProvider = singleLinkProvider<
   addFailsWhenTaken: true,
   kernelChosen: [...KERNEL_CHOSEN_LINK_FIELDS, "forwardDelay", "ageingTime"],
   schema: bridgeSchema,
-  addLines: (inputs) => [bridgeAddArgs(inputs.name, { ...inputs, group: OWNED_LINK_GROUP })],
+  addLines: (inputs, mark) => [bridgeAddArgs(inputs.name, { ...inputs, group: linkGroupFor(mark) })],
   settingLines(inputs, observed) {
     const now = observed?.state.bridge;
     const changed = {

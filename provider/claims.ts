@@ -5,10 +5,12 @@
 // resource declared is what those rules consult; names the stack does not declare are looked up
 // in the kernel (an existing host bridge is a fine master).
 import type * as pulumi from "@pulumi/pulumi";
+import { NotFoundError } from "./kernel/errors";
 import { linkShow } from "./kernel/link";
 import { netnsExists } from "./kernel/netns";
 import { describeNamespace } from "./lifecycle";
 import { isUnknown } from "./schema/common";
+import { canonicalDestination, destinationFamily, effectiveMetric, tableId } from "./schema/route";
 
 type CheckFailure = pulumi.dynamic.CheckFailure;
 
@@ -23,6 +25,7 @@ export interface LinkDeclaration {
 }
 
 const namespaces = new Map<string, string>();
+const routes = new Map<string, string>();
 const links = new Map<string, { kind: LinkDeclaration["kind"]; managedBy: string }>();
 
 const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
@@ -108,7 +111,11 @@ async function checkMaster(link: LinkDeclaration, namespace: string | undefined)
       },
     ];
   }
-  const existing = await linkShow(namespace, master).catch(() => undefined);
+  // Only absence counts as absence: a permission error or a missing `ip` is reported as itself.
+  const existing = await linkShow(namespace, master).catch((e: unknown) => {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  });
   if (existing?.kind === "bridge") return [];
   return [
     {
@@ -119,4 +126,46 @@ async function checkMaster(link: LinkDeclaration, namespace: string | undefined)
           "declare a netns.Bridge and pass its `name` output",
     },
   ];
+}
+
+/** What a Route declares: the kernel's key of the route, in its namespace. */
+export interface RouteDeclaration {
+  readonly managedBy: unknown;
+  readonly namespace?: unknown;
+  readonly destination: unknown;
+  readonly via?: unknown;
+  readonly table?: unknown;
+  readonly metric?: unknown;
+}
+
+/**
+ * Records a Route's key (namespace, table, destination, metric); a second resource declaring the
+ * same key fails: the kernel holds one route there, and two resources would fight over it.
+ */
+export function claimRoute(route: RouteDeclaration): CheckFailure[] {
+  const { managedBy, destination } = route;
+  if (!known(managedBy) || !known(destination)) return [];
+  if ([route.namespace, route.via, route.table, route.metric].some(isUnknown)) return [];
+  const via = route.via as string | undefined;
+  const family = destinationFamily(destination, via);
+  const key = JSON.stringify([
+    route.namespace ?? null,
+    tableId(route.table as string | number | undefined),
+    effectiveMetric(route.metric as number | undefined, family),
+    canonicalDestination(destination, via),
+  ]);
+  const holder = routes.get(key);
+  if (holder !== undefined && holder !== managedBy) {
+    return [
+      {
+        property: "destination",
+        reason:
+          `the route to ${destination} in ${describeNamespace(route.namespace as string | undefined)} (same table ` +
+          `and metric) is also declared by ${owner(holder)}: the kernel keeps one route per destination, ` +
+          "table and metric",
+      },
+    ];
+  }
+  routes.set(key, managedBy);
+  return [];
 }

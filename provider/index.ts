@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { bridgeProvider } from "./bridge";
 import { namespaceProvider } from "./namespace";
 import { routeProvider } from "./route";
+import { stackInstanceProvider } from "./stackInstance";
 import { tapDeviceProvider } from "./tapDevice";
 import { vethPairProvider } from "./vethPair";
 
@@ -13,11 +14,13 @@ export const providers: Readonly<Record<string, pulumi.dynamic.ResourceProvider>
   Bridge: bridgeProvider,
   TapDevice: tapDeviceProvider,
   Route: routeProvider,
+  StackInstance: stackInstanceProvider,
 };
 
 export type { BridgeOutputs } from "./bridge";
 export type { LinkOutputs } from "./link";
 export type { NamespaceOutputs } from "./namespace";
 export type { RouteOutputs } from "./route";
+export type { StackInstanceOutputs } from "./stackInstance";
 export type { TapDeviceOutputs } from "./tapDevice";
 export type { VethPairOutputs } from "./vethPair";

@@ -28,16 +28,6 @@ export function describeNamespace(namespace: string | undefined): string {
   return namespace === undefined ? "the host namespace" : `namespace ${JSON.stringify(namespace)}`;
 }
 
-/** The error for an object that exists but is not ours, and how to take it over. */
-export function collisionError(what: string, owner: string | undefined): Error {
-  const by = owner ? ` (it is marked as managed by ${owner})` : " (it carries no pulumi-netns mark)";
-  return new Error(
-    `${what} already exists and this stack did not create it${by}; nothing was changed. ` +
-      "Choose another name, remove it yourself, or set `adopt: true` on the resource to take it over " +
-      "(a stack deletes what it adopted on destroy).",
-  );
-}
-
 /**
  * State records what the kernel has, including values it chose itself (an MTU, a random MAC)
  * where the inputs left them unset. Those are not drift: this drops them from `olds` before

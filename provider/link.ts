@@ -2,7 +2,7 @@
 // and the batch lines that converge a link's common fields.
 import { addressAdd, addressDelete, normalizeCidr } from "./kernel/address";
 import { isAlreadyExists, KernelCommandError, NotFoundError } from "./kernel/errors";
-import { assertBatchSafe, MARK_PREFIX } from "./kernel/ip";
+import { assertBatchSafe, linkGroupFor, MARK_PREFIX } from "./kernel/ip";
 import {
   linkBatchWithReadBack,
   linkDelete,
@@ -10,6 +10,7 @@ import {
   linkSetAddress,
   linkSetAlias,
   linkSetDown,
+  linkSetGroup,
   linkSetMaster,
   linkSetMtu,
   linkSetNoMaster,
@@ -17,10 +18,11 @@ import {
   linkShowWithAddresses,
   type LinkState,
 } from "./kernel/link";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { claimLinks } from "./claims";
-import { checkWith, collisionError, describeNamespace, withoutKernelChoices } from "./lifecycle";
+import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
+import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
 import { diffInputs } from "./schema/diff";
 
@@ -100,20 +102,19 @@ export type CreatePlan =
   { readonly action: "add" } | { readonly action: "converge"; readonly observed: ObservedLink };
 
 /**
- * Decides what create does about an existing link: ours (a run that was interrupted) or adopted
- * is converged; anything else is refused before any change, naming the object and how to adopt it.
+ * Decides what create does about an existing link: this resource's own (a run that was
+ * interrupted) or adopted is converged; anything else is refused before any change, naming the
+ * object and how to adopt it.
  */
 export function planCreate(
   spec: LinkSpec,
   observed: ObservedLink | undefined,
-  options: { managedBy: string; adopt: boolean; kind: string },
+  options: { mark: string; adopt: boolean; kind: string },
 ): CreatePlan {
   if (!observed) return { action: "add" };
-  const what = `Interface ${JSON.stringify(spec.name)} in ${describeNamespace(spec.namespace)}`;
-  const ownership = linkOwnership(observed.state, options.managedBy);
-  if (ownership === "foreign" && !options.adopt) {
-    const alias = observed.state.alias;
-    throw collisionError(what, alias?.startsWith(MARK_PREFIX) ? alias.slice(MARK_PREFIX.length) : undefined);
+  const what = describeLink(spec);
+  if (linkOwnership(observed.state, options.mark) === "foreign" && !options.adopt) {
+    throw collisionError(what, markOf(observed));
   }
   if (observed.state.kind !== options.kind) {
     throw new Error(
@@ -124,21 +125,31 @@ export function planCreate(
   return { action: "converge", observed };
 }
 
+/** `Interface "x" in namespace "n"`, for messages. */
+export function describeLink(spec: Pick<LinkSpec, "name" | "namespace">): string {
+  return `Interface ${JSON.stringify(spec.name)} in ${describeNamespace(spec.namespace)}`;
+}
+
+/** The pulumi-netns mark a link carries in its alias, if any. */
+export function markOf(observed: ObservedLink): string | undefined {
+  const alias = observed.state.alias;
+  return alias?.startsWith(MARK_PREFIX) ? alias.slice(MARK_PREFIX.length) : undefined;
+}
+
 /**
  * The `ip -batch` lines (in the link's namespace) that take the observed link to `spec` and
- * mark it as ours. Order matters: the mark first, so an interrupted run leaves it recognisable;
- * `up` last, so the link carries traffic only once it is complete.
+ * mark it as the resource's whose mark is `mark`. Order matters: the mark first, so an
+ * interrupted run leaves it recognisable; `up` last, so the link carries traffic only once it is
+ * complete.
  */
-export function convergeLines(
-  spec: LinkSpec,
-  observed: ObservedLink | undefined,
-  managedBy: string,
-): string[][] {
+export function convergeLines(spec: LinkSpec, observed: ObservedLink | undefined, mark: string): string[][] {
   const { name } = spec;
   const state = observed?.state;
   const lines: string[][] = [];
-  const alias = MARK_PREFIX + managedBy;
+  const alias = MARK_PREFIX + mark;
   if (state?.alias !== alias) lines.push(linkSetAlias(name, alias));
+  const group = linkGroupFor(mark);
+  if (state !== undefined && state.group !== group) lines.push(linkSetGroup(name, group));
   if (spec.mtu !== undefined && state?.mtu !== spec.mtu) lines.push(linkSetMtu(name, spec.mtu));
   if (spec.macAddress !== undefined && state?.mac !== spec.macAddress.toLowerCase()) {
     lines.push(linkSetAddress(name, spec.macAddress));
@@ -179,23 +190,50 @@ export function addFoundNameTaken(e: unknown): boolean {
 /**
  * After a batch that began by adding link `name` failed, deletes the link again so create stays
  * all or nothing: when a later line failed, the add ran; when the failing line cannot be told,
- * the link goes only if it is ours (an add that ran left our group on it).
+ * the link goes only if it carries this resource's mark or group (an add that ran left the group).
  */
 export async function undoAdd(
   namespace: string | undefined,
   name: string,
   failure: unknown,
-  managedBy: string,
+  mark: string,
 ): Promise<void> {
   const line = failure instanceof KernelCommandError ? failure.batchLine?.number : undefined;
   if (line === 1) return;
-  if (line === undefined && !isOurs(await observeLink(namespace, name), managedBy)) return;
+  if (line === undefined && !isOurs(await observeLink(namespace, name), mark)) return;
   await linkDelete(namespace, name);
 }
 
-/** True unless the link is someone else's: ours, half made by us, or adopted (adopt marks it ours). */
-export function isOurs(observed: ObservedLink | undefined, managedBy: string): observed is ObservedLink {
-  return observed !== undefined && linkOwnership(observed.state, managedBy) !== "foreign";
+/** Whether the link is this resource's: marked with `mark`, or half made by it (its group, no alias). */
+export function isOurs(observed: ObservedLink | undefined, mark: string): observed is ObservedLink {
+  return observed !== undefined && linkOwnership(observed.state, mark) !== "foreign";
+}
+
+/** Whether the link carries the mark `mark` itself: what read and delete require of a link in state. */
+export function isMarked(observed: ObservedLink | undefined, mark: string): observed is ObservedLink {
+  return observed !== undefined && linkOwnership(observed.state, mark) === "ours";
+}
+
+/**
+ * Update's proof of ownership: the link must carry the mark in state (`olds`), or already the new
+ * one (an update that rewrote the mark and was killed). A look-alike is refused, unchanged.
+ */
+export function assertStillOurs(
+  spec: Pick<LinkSpec, "name" | "namespace">,
+  observed: ObservedLink,
+  olds: Pick<Owned, "managedBy" | "stackInstance">,
+  news: Pick<Owned, "managedBy" | "stackInstance">,
+): void {
+  if (isMarked(observed, ownerMark(olds)) || isMarked(observed, ownerMark(news))) return;
+  throw lookAlikeError(describeLink(spec), markOf(observed));
+}
+
+/** Says in the engine log that delete left a look-alike alone. */
+export function warnLeftUntouched(spec: Pick<LinkSpec, "name" | "namespace">, observed: ObservedLink): void {
+  const mark = markOf(observed);
+  pulumi.log.warn(
+    `${describeLink(spec)} was left untouched: it is not the one this stack made (${mark ? `marked as ${mark}` : "unmarked"}).`,
+  );
 }
 
 /** What differs between the single-link kinds (bridge, tap) for {@link singleLinkProvider}. */
@@ -207,23 +245,25 @@ export interface SingleLinkKind<Inputs extends LinkSpec & Owned, Extra> {
   readonly kernelChosen: readonly string[];
   /** The kind's input schema; `check` adds the rules across resources (claims.ts). */
   readonly schema: z.ZodType;
-  /** The batch lines creating the link (down, in our device group); the first one adds it. */
-  addLines(inputs: Inputs): string[][];
+  /**
+   * The batch lines creating the link, down, in the group {@link linkGroupFor} `mark`; the first
+   * one adds it.
+   */
+  addLines(inputs: Inputs, mark: string): string[][];
   /**
    * Whether adding fails, changing nothing, when the name is taken (`ip link add`): create then
    * tries it before reading. Not so for taps: `ip tuntap add` re-opens an existing tap.
    */
   readonly addFailsWhenTaken: boolean;
+  /**
+   * A name the kind creates the link under before renaming it (taps, see tapStagingName): a
+   * leftover of an interrupted create under that name is this resource's, and goes.
+   */
+  stagingName?(mark: string): string;
   /** Extra batch lines converging the kind's own settings. */
   settingLines(inputs: Inputs, observed: ObservedLink | undefined): string[][];
   /** The kind's own outputs, read from the kernel. */
   outputs(inputs: Inputs, observed: ObservedLink): Extra;
-}
-
-/** Inputs every resource carries. */
-export interface Owned {
-  readonly managedBy: string;
-  readonly adopt: boolean;
 }
 
 /** The dynamic provider of a kind that is one link (bridge, tap). */
@@ -235,17 +275,15 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
     ...linkOutputs(inputs.namespace, observed),
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,
+    ...(inputs.stackInstance !== undefined ? { stackInstance: inputs.stackInstance } : {}),
   });
-  const read = async (inputs: Inputs) => {
-    const observed = await observeLink(inputs.namespace, inputs.name);
-    return observed && outputsOf(inputs, observed);
-  };
   // One `ip -batch`: [add,] settings, the common fields (mark first, up last), read-back.
   const apply = async (inputs: Inputs, observed: ObservedLink | undefined, add: boolean) => {
+    const mark = ownerMark(inputs);
     const lines = [
-      ...(add ? kind.addLines(inputs) : []),
+      ...(add ? kind.addLines(inputs, mark) : []),
       ...kind.settingLines(inputs, observed),
-      ...convergeLines(inputs, observed, inputs.managedBy),
+      ...convergeLines(inputs, observed, mark),
     ];
     // Refused arguments raise before anything runs, so they never look like a failed add.
     lines.forEach((line) => line.forEach(assertBatchSafe));
@@ -255,8 +293,11 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
       });
       return outputsOf(inputs, found!);
     } catch (e) {
-      if (add) await undoAdd(inputs.namespace, inputs.name, e, inputs.managedBy);
-      throw e;
+      if (!add) throw e;
+      return rollBack(e, async () => {
+        await undoAdd(inputs.namespace, inputs.name, e, mark);
+        if (kind.stagingName) await linkDelete(inputs.namespace, kind.stagingName(mark));
+      });
     }
   };
   return {
@@ -281,17 +322,27 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
         }
       }
       const observed = await observeLink(inputs.namespace, inputs.name);
-      const plan = planCreate(inputs, observed, { ...inputs, kind: kind.kernelKind });
+      const plan = planCreate(inputs, observed, {
+        ...inputs,
+        mark: ownerMark(inputs),
+        kind: kind.kernelKind,
+      });
+      if (plan.action === "add" && kind.stagingName) {
+        await linkDelete(inputs.namespace, kind.stagingName(ownerMark(inputs)));
+      }
       return { id, outs: await apply(inputs, observed, plan.action === "add") };
     },
 
     async read(id, props?: Inputs) {
       assertPrivileged();
-      const outs = props && (await read(props));
-      return outs ? { id, props: outs } : {};
+      if (!props) return {};
+      const observed = await observeLink(props.namespace, props.name);
+      // Gone, or a look-alike in its place (not carrying this resource's mark): ours is no more.
+      if (!isMarked(observed, ownerMark(props)) || observed.state.kind !== kind.kernelKind) return {};
+      return { id, props: outputsOf(props, observed) };
     },
 
-    async update(_id, _olds, news: Inputs) {
+    async update(_id, olds: Inputs, news: Inputs) {
       assertPrivileged();
       const observed = await observeLink(news.namespace, news.name);
       if (!observed) {
@@ -300,13 +351,15 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
             "the kernel: run `pulumi refresh` and then `pulumi up` to create it again.",
         );
       }
+      assertStillOurs(news, observed, olds, news);
       return { outs: await apply(news, observed, false) };
     },
 
     async delete(_id, props: Inputs) {
       assertPrivileged();
       const observed = await observeLink(props.namespace, props.name);
-      if (isOurs(observed, props.managedBy)) await linkDelete(props.namespace, props.name);
+      if (isMarked(observed, ownerMark(props))) await linkDelete(props.namespace, props.name);
+      else if (observed) warnLeftUntouched(props, observed);
     },
   };
 }

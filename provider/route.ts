@@ -1,10 +1,14 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "./kernel/errors";
 import {
   OWNED_ROUTE_PROTOCOL,
   routeAddLine,
   routeApply,
+  routeClaimRecord,
   routeDelete,
+  routeReadRecord,
+  routeReleaseRecord,
+  routeWriteRecord,
   routeReplaceLine,
   routeShow,
   RTN_UNICAST,
@@ -12,7 +16,9 @@ import {
   type RouteSpec,
   type RouteState,
 } from "./kernel/route";
-import { checkWith, collisionError, describeNamespace, withoutKernelChoices } from "./lifecycle";
+import { claimRoute } from "./claims";
+import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
+import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
 import { diffInputs } from "./schema/diff";
 import {
@@ -31,7 +37,7 @@ import {
  * canonical (`0.0.0.0/0` or `::/0` for `"default"`), `metric` and `table` are the numbers the
  * kernel uses, `dev` is the interface the kernel picked when the inputs left it out.
  */
-export interface RouteOutputs {
+export interface RouteOutputs extends Owned {
   /** Omitted: the host namespace. */
   readonly namespace?: string;
   readonly destination: string;
@@ -39,8 +45,6 @@ export interface RouteOutputs {
   readonly dev?: string;
   readonly metric: number;
   readonly table: number;
-  readonly adopt: boolean;
-  readonly managedBy: string;
 }
 
 type Inputs = RouteResolved;
@@ -88,12 +92,28 @@ async function observe(namespace: string | undefined, key: RouteKey): Promise<Ro
   }
 }
 
-const isOurs = (state: RouteState): boolean => state.protocol === OWNED_ROUTE_PROTOCOL;
+/** Whether a route carries our protocol: pulumi-netns made it, some stack or other. */
+const hasOurProtocol = (state: RouteState): boolean => state.protocol === OWNED_ROUTE_PROTOCOL;
+
+/**
+ * Whether the route at `key` is the one of the resource with these ownership fields: it carries
+ * our protocol and its record names the resource's mark. State written before route records is
+ * recognised by the protocol alone while no record names anyone else.
+ */
+function isOurs(
+  state: RouteState,
+  record: string | undefined,
+  owned: Pick<Owned, "managedBy" | "stackInstance">,
+): boolean {
+  if (!hasOurProtocol(state)) return false;
+  if (record === ownerMark(owned)) return true;
+  return owned.stackInstance === undefined && record === undefined;
+}
 
 /** Whether the route at the key already is what `spec` asks for. */
 function matches(state: RouteState, spec: RouteSpec): boolean {
   return (
-    isOurs(state) &&
+    hasOurProtocol(state) &&
     state.type === RTN_UNICAST &&
     !state.multipath &&
     state.via === (spec.via === undefined ? undefined : canonicalAddress(spec.via)) &&
@@ -101,14 +121,17 @@ function matches(state: RouteState, spec: RouteSpec): boolean {
   );
 }
 
-/** Refuses a route someone else made unless the inputs adopt it. */
-function assertMayTake(inputs: Inputs, key: RouteKey, state: RouteState): void {
-  if (isOurs(state) || inputs.adopt) return;
-  const proto = PROTOCOL_NAMES[state.protocol] ?? String(state.protocol);
-  throw collisionError(`${describeRoute(inputs.namespace, key)} (proto ${proto})`, undefined);
+/** The owner to name when refusing a route: its record's, when it carries our protocol. */
+function ownerNamed(state: RouteState, record: string | undefined): string | undefined {
+  return hasOurProtocol(state) ? record : undefined;
 }
 
-function outputs(inputs: RouteLike & Pick<Inputs, "adopt" | "managedBy">, state: RouteState): RouteOutputs {
+function describeTaken(namespace: string | undefined, key: RouteKey, state: RouteState): string {
+  const proto = PROTOCOL_NAMES[state.protocol] ?? String(state.protocol);
+  return `${describeRoute(namespace, key)} (proto ${proto})`;
+}
+
+function outputs(inputs: RouteLike & Owned, state: RouteState): RouteOutputs {
   const key = keyOf(inputs);
   return {
     ...(inputs.namespace !== undefined ? { namespace: inputs.namespace } : {}),
@@ -119,12 +142,13 @@ function outputs(inputs: RouteLike & Pick<Inputs, "adopt" | "managedBy">, state:
     table: key.table,
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,
+    ...(inputs.stackInstance !== undefined ? { stackInstance: inputs.stackInstance } : {}),
   };
 }
 
 async function mustRead(inputs: Inputs, key: RouteKey): Promise<RouteOutputs> {
   const state = await observe(inputs.namespace, key);
-  if (!state || !isOurs(state)) {
+  if (!state || !hasOurProtocol(state)) {
     throw new Error(`${describeRoute(inputs.namespace, key)} vanished while it was being set up`);
   }
   return outputs(inputs, state);
@@ -134,7 +158,7 @@ const idOf = (namespace: string | undefined, key: RouteKey) =>
   `${namespace ?? ""}/${key.table}/${key.metric}/${key.destination}`;
 
 export const routeProvider: pulumi.dynamic.ResourceProvider = {
-  check: checkWith(routeSchema),
+  check: checkWith(routeSchema, (inputs) => claimRoute(inputs)),
 
   async diff(_id, olds: RouteOutputs, news: Inputs) {
     // Without `dev` in the inputs, the interface the kernel picked is not drift.
@@ -144,45 +168,104 @@ export const routeProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Inputs) {
     assertPrivileged();
     const spec = specOf(inputs);
-    const state = await routeShow(inputs.namespace, spec);
-    if (state) assertMayTake(inputs, spec, state);
-    // Absent: one `route add`, atomic with its mark. Ours from an interrupted run, or adopted:
-    // one `route replace`, which also marks it ours.
-    const adding = state === undefined;
-    if (adding) await routeApply(inputs.namespace, routeAddLine(spec));
-    else if (!matches(state, spec)) await routeApply(inputs.namespace, routeReplaceLine(spec));
+    const mark = ownerMark(inputs);
+    const id = idOf(inputs.namespace, spec);
+    const [state, record] = await Promise.all([
+      routeShow(inputs.namespace, spec),
+      routeReadRecord(inputs.namespace, spec),
+    ]);
+    if (state) {
+      // Ours from an interrupted run, or adopted: one `route replace`, which also marks it ours.
+      if (!isOurs(state, record, inputs) && !inputs.adopt) {
+        throw collisionError(describeTaken(inputs.namespace, spec, state), ownerNamed(state, record));
+      }
+      if (record !== mark) await routeWriteRecord(inputs.namespace, spec, mark);
+      if (!matches(state, spec)) await routeApply(inputs.namespace, routeReplaceLine(spec));
+      return { id, outs: await mustRead(inputs, spec) };
+    }
+    // Absent: claim the record, then one `route add`, atomic with its protocol.
+    const claim = await routeClaimRecord(inputs.namespace, spec, mark);
+    if (!claim.claimed) {
+      throw new Error(
+        `${describeRoute(inputs.namespace, spec)} is being created right now by ${claim.owner}; nothing ` +
+          "was changed. Two resources cannot own one route: change the destination, table or metric.",
+      );
+    }
     try {
-      return { id: idOf(inputs.namespace, spec), outs: await mustRead(inputs, spec) };
+      await routeApply(inputs.namespace, routeAddLine(spec));
     } catch (e) {
-      if (adding) await routeDelete(inputs.namespace, spec, OWNED_ROUTE_PROTOCOL);
-      throw e;
+      return rollBack(e, () => routeReleaseRecord(inputs.namespace, spec, mark));
+    }
+    try {
+      return { id, outs: await mustRead(inputs, spec) };
+    } catch (e) {
+      return rollBack(e, async () => {
+        await routeDelete(inputs.namespace, spec, OWNED_ROUTE_PROTOCOL);
+        await routeReleaseRecord(inputs.namespace, spec, mark);
+      });
     }
   },
 
   async read(id, props?: RouteOutputs) {
     assertPrivileged();
     if (!props) return {};
-    const state = await observe(props.namespace, keyOf(props));
-    // Gone, or replaced by someone else's route (another protocol): ours is no more.
-    if (!state || !isOurs(state)) return {};
+    const key = keyOf(props);
+    const [state, record] = await Promise.all([
+      observe(props.namespace, key),
+      routeReadRecord(props.namespace, key),
+    ]);
+    // Gone, or someone else's route at the key since: ours is no more, and so is our record.
+    if (!state || !isOurs(state, record, props)) {
+      await routeReleaseRecord(props.namespace, key, ownerMark(props));
+      return {};
+    }
     return { id, props: outputs(props, state) };
   },
 
-  async update(_id, _olds: RouteOutputs, news: Inputs) {
+  async update(_id, olds: RouteOutputs, news: Inputs) {
     assertPrivileged();
     const spec = specOf(news);
-    const state = await observe(news.namespace, spec);
+    const mark = ownerMark(news);
+    const [state, record] = await Promise.all([
+      observe(news.namespace, spec),
+      routeReadRecord(news.namespace, spec),
+    ]);
+    if (state && !isOurs(state, record, olds) && !isOurs(state, record, news)) {
+      throw lookAlikeError(describeTaken(news.namespace, spec, state), ownerNamed(state, record));
+    }
     // A route has no identity to keep, and the kernel drops it with its device: when the link it
     // uses was replaced, re-adding it (`ip route replace` adds a missing route) is the update.
-    if (state) assertMayTake(news, spec, state);
+    if (!state) {
+      const claim = await routeClaimRecord(news.namespace, spec, mark);
+      if (!claim.claimed) {
+        throw new Error(
+          `${describeRoute(news.namespace, spec)} is being created right now by ${claim.owner}; nothing was changed.`,
+        );
+      }
+    } else if (record !== mark) {
+      await routeWriteRecord(news.namespace, spec, mark);
+    }
     if (!state || !matches(state, spec)) await routeApply(news.namespace, routeReplaceLine(spec));
     return { outs: await mustRead(news, spec) };
   },
 
   async delete(_id, props: RouteOutputs) {
     assertPrivileged();
-    // The kernel deletes only a route carrying our protocol: one someone else put at this key
-    // since is left alone, without a read-then-delete race.
-    await routeDelete(props.namespace, keyOf(props), OWNED_ROUTE_PROTOCOL);
+    const key = keyOf(props);
+    const mark = ownerMark(props);
+    const [state, record] = await Promise.all([
+      observe(props.namespace, key),
+      routeReadRecord(props.namespace, key),
+    ]);
+    if (state && !isOurs(state, record, props)) {
+      pulumi.log.warn(
+        `${describeTaken(props.namespace, key, state)} was left untouched: it is not the one this stack made.`,
+      );
+    } else if (state) {
+      // The kernel deletes only a route carrying our protocol: one someone else put at this key
+      // in the meantime is left alone, without a read-then-delete race.
+      await routeDelete(props.namespace, key, OWNED_ROUTE_PROTOCOL);
+    }
+    await routeReleaseRecord(props.namespace, key, mark);
   },
 };

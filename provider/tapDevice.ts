@@ -1,12 +1,7 @@
-import { OWNED_LINK_GROUP } from "./kernel/ip";
-import { tapAddLines } from "./kernel/tuntap";
-import {
-  KERNEL_CHOSEN_LINK_FIELDS,
-  singleLinkProvider,
-  type LinkOutputs,
-  type LinkSpec,
-  type Owned,
-} from "./link";
+import { linkGroupFor } from "./kernel/ip";
+import { tapAddLines, tapStagingName } from "./kernel/tuntap";
+import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkProvider, type LinkOutputs, type LinkSpec } from "./link";
+import type { Owned } from "./ownership";
 import { tapDeviceSchema, type TapDeviceResolved } from "./schema/tapDevice";
 
 /** What a TapDevice keeps in state: the link as the kernel has it, and its tap flags. */
@@ -28,7 +23,9 @@ export const tapDeviceProvider = singleLinkProvider<
   addFailsWhenTaken: false,
   kernelChosen: KERNEL_CHOSEN_LINK_FIELDS,
   schema: tapDeviceSchema,
-  addLines: (inputs) => tapAddLines(inputs.name, { ...inputs, linkGroup: OWNED_LINK_GROUP }),
+  addLines: (inputs, mark) =>
+    tapAddLines(inputs.name, { ...inputs, linkGroup: linkGroupFor(mark), stagingName: tapStagingName(mark) }),
+  stagingName: tapStagingName,
   // The tap's flags cannot change in place: a change replaces the device (see schema/diff).
   settingLines: () => [],
   outputs(_inputs, observed) {

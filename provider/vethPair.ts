@@ -1,14 +1,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { claimLinks } from "./claims";
-import { assertBatchSafe, OWNED_LINK_GROUP } from "./kernel/ip";
+import { assertBatchSafe, linkGroupFor } from "./kernel/ip";
+import { linkOwnership } from "./kernel/link";
 import { linkDelete } from "./kernel/link";
 import { vethAddArgs } from "./kernel/veth";
 import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
 import {
   addFoundNameTaken,
   applyAndObserve,
+  assertStillOurs,
   convergeLines,
-  isOurs,
+  isMarked,
+  markOf,
   KERNEL_CHOSEN_LINK_FIELDS,
   linkOutputs,
   observeLink,
@@ -17,22 +20,22 @@ import {
   type LinkSpec,
   type ObservedLink,
   undoAdd,
+  warnLeftUntouched,
 } from "./link";
+import { describeMark, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
 import { isUnknown } from "./schema/common";
 import { diffInputs } from "./schema/diff";
 import { effectiveEndMtu, vethPairSchema, type VethPairResolved } from "./schema/vethPair";
 
 /** What a VethPair keeps in state: both ends as the kernel has them, and the pair's own inputs. */
-export interface VethPairOutputs {
+export interface VethPairOutputs extends Owned {
   readonly a: LinkOutputs;
   readonly b: LinkOutputs;
   readonly mtu?: number;
-  readonly adopt: boolean;
-  readonly managedBy: string;
 }
 
-type Inputs = VethPairResolved & { a: LinkSpec; b: LinkSpec; managedBy: string; adopt: boolean };
+type Inputs = VethPairResolved & { a: LinkSpec; b: LinkSpec } & Owned;
 type End = "a" | "b";
 const ENDS: readonly End[] = ["a", "b"];
 
@@ -53,12 +56,16 @@ function pairOutputs(inputs: Inputs, observed: Record<End, ObservedLink>): VethP
     ...(inputs.mtu !== undefined ? { mtu: inputs.mtu } : {}),
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,
+    ...(inputs.stackInstance !== undefined ? { stackInstance: inputs.stackInstance } : {}),
   };
 }
 
+/** Both ends as the kernel has them, if both still carry the pair's mark; a look-alike is no end of ours. */
 async function readOutputs(inputs: Inputs): Promise<VethPairOutputs | undefined> {
   const observed = await observePair(inputs);
-  if (!observed.a || !observed.b) return undefined;
+  const mark = ownerMark(inputs);
+  if (!isMarked(observed.a, mark) || !isMarked(observed.b, mark)) return undefined;
+  if (!arePeers(observed.a, observed.b)) return undefined;
   return pairOutputs(inputs, { a: observed.a, b: observed.b });
 }
 
@@ -78,11 +85,12 @@ async function applyPair(
   add: boolean,
 ): Promise<VethPairOutputs> {
   const specs = { a: endSpec(inputs, "a"), b: endSpec(inputs, "b") };
+  const mark = ownerMark(inputs);
   const first: End = add && specs.a.namespace !== undefined && specs.b.namespace === undefined ? "b" : "a";
   const batches = new Map<string | undefined, Batch>();
   for (const end of first === "a" ? ENDS : (["b", "a"] as const)) {
     const batch = batches.get(specs[end].namespace) ?? { lines: [], ends: [] };
-    batch.lines.push(...convergeLines(specs[end], observed[end], inputs.managedBy));
+    batch.lines.push(...convergeLines(specs[end], observed[end], mark));
     batch.ends.push(end);
     batches.set(specs[end].namespace, batch);
   }
@@ -93,7 +101,7 @@ async function applyPair(
         a: { name: inputs.a.name, netns: inputs.a.namespace },
         b: { name: inputs.b.name, netns: inputs.b.namespace },
         mtu: inputs.mtu,
-        group: OWNED_LINK_GROUP,
+        group: linkGroupFor(mark),
       }),
     );
   }
@@ -112,14 +120,12 @@ async function applyPair(
     try {
       if (head) await run(head);
     } catch (e) {
-      await undoAdd(made.namespace, made.name, e, inputs.managedBy);
-      throw e;
+      return rollBack(e, () => undoAdd(made.namespace, made.name, e, mark));
     }
     try {
       for (const batch of rest) await run(batch);
     } catch (e) {
-      await linkDelete(made.namespace, made.name);
-      throw e;
+      return rollBack(e, () => linkDelete(made.namespace, made.name));
     }
   }
   if (!found.a || !found.b) throw new Error(`veth pair ${describeEnd(inputs.a)} was not read back`);
@@ -170,13 +176,26 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
       if (!addFoundNameTaken(e)) throw e;
     }
     const observed = await observePair(inputs);
-    const options = { managedBy: inputs.managedBy, adopt: inputs.adopt, kind: "veth" };
+    const mark = ownerMark(inputs);
+    const options = { mark, adopt: inputs.adopt, kind: "veth" };
     const plans = ENDS.map((end) => planCreate(endSpec(inputs, end), observed[end], options));
     const existing = ENDS.filter((_, i) => plans[i]?.action === "converge");
     if (existing.length === 1) {
-      // A veth end never outlives its peer, so a lone end of that name is some other device of
-      // ours (an old pair re-cabled): replace it.
+      // A veth end never outlives its peer, so a lone end of that name is some other device: this
+      // very resource's (an old pair re-cabled) goes; anything else, even with adopt, is refused.
       const end = existing[0] as End;
+      const lone = observed[end]!;
+      if (linkOwnership(lone.state, mark) === "foreign") {
+        const carried = markOf(lone);
+        throw new Error(
+          `${describeEnd(inputs[end])} already exists and is not an end of this pair (` +
+            (carried
+              ? `it is marked as managed by ${describeMark(carried)}`
+              : "it carries no mark of this resource") +
+            "); nothing was changed. A veth end is taken over only together with its peer: choose another " +
+            "name or remove it yourself.",
+        );
+      }
       await linkDelete(inputs[end].namespace, inputs[end].name);
       observed[end] = undefined;
     } else if (existing.length === 2 && !arePeers(observed.a!, observed.b!)) {
@@ -197,7 +216,7 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
     return outs ? { id, props: outs } : {};
   },
 
-  async update(_id, _olds: VethPairOutputs, news: Inputs) {
+  async update(_id, olds: VethPairOutputs, news: Inputs) {
     assertPrivileged();
     const observed = await observePair(news);
     if (!observed.a || !observed.b) {
@@ -206,18 +225,24 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
           "`pulumi up` to create it again.",
       );
     }
+    for (const end of ENDS) assertStillOurs(news[end], observed[end]!, olds, news);
     return { outs: await applyPair(news, observed, false) };
   },
 
   async delete(_id, props: VethPairOutputs) {
     assertPrivileged();
-    // Deleting either end deletes the pair; only ends we made or adopted are touched.
+    // Deleting either end deletes the pair; only an end carrying this pair's mark is touched.
+    const mark = ownerMark(props);
+    const observed = await observePair(props as unknown as Inputs);
     for (const end of ENDS) {
-      const observed = await observeLink(props[end].namespace, props[end].name);
-      if (isOurs(observed, props.managedBy)) {
+      if (isMarked(observed[end], mark)) {
         await linkDelete(props[end].namespace, props[end].name);
         return;
       }
+    }
+    for (const end of ENDS) {
+      const o = observed[end];
+      if (o) warnLeftUntouched(props[end], o);
     }
   },
 };

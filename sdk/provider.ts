@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** The resource kinds the provider implements; also the last part of each resource's type token. */
+/** The resource kinds users declare; also the last part of each resource's type token. */
 export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "Route";
+
+/** Every kind the provider implements: the user's, and the stack's own StackInstance. */
+export type ProviderKind = ResourceKind | "StackInstance";
 
 /**
  * The `__provider` Pulumi's dynamic-provider plugin evaluates for a resource: the plugin runs it
@@ -10,7 +13,7 @@ export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "
  * state (a closure serialized by `pulumi.dynamic.Resource` is ~2 KB) and upgrading the package
  * upgrades the behaviour of resources already in state.
  */
-export function providerText(kind: ResourceKind): string {
+export function providerText(kind: ProviderKind): string {
   return `exports.handler = () => require("pulumi-netns/provider").providers[${JSON.stringify(kind)}];\n`;
 }
 
@@ -19,13 +22,59 @@ export function providerText(kind: ResourceKind): string {
  * `pulumi-resource-pulumi-nodejs` plugin exactly as `pulumi.dynamic.Resource` is) whose provider
  * is {@link providerText} rather than a serialized closure.
  */
-export abstract class NetnsResource extends pulumi.CustomResource {
+export abstract class DynamicResource extends pulumi.CustomResource {
+  constructor(
+    kind: ProviderKind,
+    name: string,
+    props: Record<string, unknown>,
+    opts: pulumi.CustomResourceOptions | undefined,
+  ) {
+    super(`pulumi-nodejs:dynamic/netns:${kind}`, name, { ...props, __provider: providerText(kind) }, opts);
+  }
+}
+
+/**
+ * The stack's own identity: a random id made once, at its first `pulumi up`, and kept in the
+ * stack's state. Every resource of the stack puts it in the ownership mark of what it creates, so
+ * two stacks with the same project and stack names (two checkouts, two state backends) are
+ * different owners and never take each other's objects.
+ */
+export class StackInstance extends DynamicResource {
+  /** The id the stack's marks carry. */
+  declare public readonly instance: pulumi.Output<string>;
+
+  constructor(pinned: string | undefined) {
+    super("StackInstance", "pulumi-netns-stack", { instance: undefined, pinned }, undefined);
+  }
+}
+
+// One per run of the program: an inline Automation API program runs many times in one process,
+// each run under a new root Stack resource.
+const perRun = new WeakMap<object, StackInstance>();
+const outsideAStack = {};
+
+/**
+ * The id of this program's StackInstance, made on first use. `pulumi config set
+ * pulumi-netns:stackInstance ID` pins it (to take back a lost state's objects).
+ */
+export function stackInstance(): pulumi.Output<string> {
+  const run = pulumi.runtime.getStackResource() ?? outsideAStack;
+  let current = perRun.get(run);
+  if (!current) {
+    current = new StackInstance(new pulumi.Config("pulumi-netns").get("stackInstance"));
+    perRun.set(run, current);
+  }
+  return current.instance;
+}
+
+/** A resource of a kind users declare: a dynamic resource carrying its stack's instance id. */
+export abstract class NetnsResource extends DynamicResource {
   constructor(
     kind: ResourceKind,
     name: string,
     props: Record<string, unknown>,
     opts: pulumi.CustomResourceOptions | undefined,
   ) {
-    super(`pulumi-nodejs:dynamic/netns:${kind}`, name, { ...props, __provider: providerText(kind) }, opts);
+    super(kind, name, { ...props, stackInstance: stackInstance() }, opts);
   }
 }

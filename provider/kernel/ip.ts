@@ -1,16 +1,37 @@
+import { createHash } from "node:crypto";
 import { classifyKernelFailure } from "./errors";
 import { execaRunner, type CommandResult, type Runner } from "./runner";
 
 /**
- * The device group every link we create joins, set atomically by `ip link add ... group N`.
- *
- * 28275 is 0x6e73, "ns" in ASCII: nonzero (group 0 is `default`, where every device starts), far
- * from the small numbers administrators pick by hand, and a u32 like the kernel field (IFLA_GROUP).
- * A link in this group whose alias does not name us is "ours, half made" (see DESIGN.md).
+ * The device group links of earlier versions joined (0x6e73, "ns"). Kept to recognise them in
+ * `pulumi-netns ls`; links are now created in {@link linkGroupFor} their mark.
  */
-export const OWNED_LINK_GROUP = 0x6e73;
+export const LEGACY_OWNED_LINK_GROUP = 0x6e73;
 
-/** Aliases (`ip link set dev X alias ...`) of links we own are `MARK_PREFIX + managedBy`. */
+/** The top byte of every device group we give a link: 0x6e, "n". */
+const OWNED_GROUP_TAG = 0x6e;
+
+/**
+ * The device group of the link a resource with ownership mark `mark` creates, set atomically by
+ * `ip link add ... group N`: 0x6e in the top byte (far from the small numbers administrators pick,
+ * and never 0, `default`), and 24 bits of the mark's SHA-256 below it. So a link that a create
+ * made but had not yet given its alias (the kernel ignores an alias on `link add`) still names
+ * the very resource that made it, not just "some pulumi-netns stack".
+ */
+export function linkGroupFor(mark: string): number {
+  const digest = createHash("sha256").update(mark).digest();
+  return OWNED_GROUP_TAG * 2 ** 24 + digest.readUIntBE(0, 3);
+}
+
+/** Whether a device group is one that pulumi-netns gives its links (this version's or an earlier one's). */
+export function isOwnedGroup(group: number): boolean {
+  return Math.floor(group / 2 ** 24) === OWNED_GROUP_TAG || group === LEGACY_OWNED_LINK_GROUP;
+}
+
+/**
+ * Aliases (`ip link set dev X alias ...`) of links we own, and of the loopback of namespaces we
+ * own, are `MARK_PREFIX + mark` (see provider/ownership.ts).
+ */
 export const MARK_PREFIX = "pulumi-netns:";
 
 /** Options shared by the {@link Ip} methods. */

@@ -1,6 +1,6 @@
 import { parseAddresses } from "./address";
 import { NotFoundError } from "./errors";
-import { defaultIp, int, MARK_PREFIX, OWNED_LINK_GROUP, type Ip } from "./ip";
+import { defaultIp, int, linkGroupFor, MARK_PREFIX, type Ip } from "./ip";
 
 /** Bridge settings as read back; times in seconds (the kernel reports centiseconds). */
 export interface BridgeInfo {
@@ -291,12 +291,14 @@ export function parseTuntapOwners(
 }
 
 /**
- * Whether `state` is ours: its alias names `managedBy` (ours); no alias but our device group
- * (ours, half made by an interrupted create); anything else is foreign and must not be touched.
+ * Whether `state` is the link of the resource whose ownership mark is `mark`: its alias names the
+ * mark (ours); no alias but the device group made from the mark (ours, half made by an interrupted
+ * create, see linkGroupFor); anything else, including another resource's or another stack's
+ * link, is foreign and must not be touched.
  */
-export function linkOwnership(state: Pick<LinkState, "alias" | "group">, managedBy: string): LinkOwnership {
-  if (state.alias === MARK_PREFIX + managedBy) return "ours";
-  if ((state.alias === undefined || state.alias === "") && state.group === OWNED_LINK_GROUP) {
+export function linkOwnership(state: Pick<LinkState, "alias" | "group">, mark: string): LinkOwnership {
+  if (state.alias === MARK_PREFIX + mark) return "ours";
+  if ((state.alias === undefined || state.alias === "") && state.group === linkGroupFor(mark)) {
     return "ours-half-made";
   }
   return "foreign";

@@ -1,13 +1,14 @@
-import { link, mkdir, readFile, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
+import { stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { NotFoundError } from "./errors";
-import { assertNetnsName, defaultIp, type Ip } from "./ip";
+import { assertBatchSafe, assertNetnsName, defaultIp, type Ip } from "./ip";
+import { recordClaim, recordRead, recordRelease, recordRemove, recordWrite, RECORDS_ROOT } from "./records";
 
 /** Where `ip netns add` bind-mounts named namespaces. */
 export const NETNS_RUN_DIR = "/run/netns";
 
-/** Where our namespace ownership records live (tmpfs: they vanish with the namespaces on reboot). */
-export const NETNS_MARK_DIR = "/run/pulumi-netns/netns";
+/** Where namespace ownership records live (see records.ts). */
+export const NETNS_MARK_DIR = `${RECORDS_ROOT}/netns`;
 
 /** statfs(2) f_type of nsfs: a namespace file that is really mounted, not a stale leftover. */
 const NSFS_MAGIC = 0x6e736673;
@@ -105,88 +106,78 @@ export async function netnsIsStaleFile(name: string, runDir = NETNS_RUN_DIR): Pr
 }
 
 /**
- * Brings the namespace's loopback up; a fresh namespace has `lo` down.
- * Equivalent to: `ip -n NAME link set dev lo up`.
+ * Brings the namespace's loopback up (a fresh namespace has `lo` down) and writes `alias` on it:
+ * the namespace's own ownership mark, which lives and dies with the namespace, so a namespace
+ * re-created under the same name by someone else never carries it.
+ * Equivalent to: `ip -n NAME link set dev lo up alias ALIAS`.
  */
-export async function loopbackUp(name: string, ip: Ip = defaultIp()): Promise<void> {
-  await ip.run(["link", "set", "dev", "lo", "up"], { netns: name });
+export async function loopbackUpWithAlias(name: string, alias: string, ip: Ip = defaultIp()): Promise<void> {
+  assertBatchSafe(alias);
+  await ip.run(["link", "set", "dev", "lo", "up", "alias", alias], { netns: name });
 }
 
-/** The `managedBy` recorded for namespace `name`, or undefined when there is no record. */
+/** What {@link netnsLoopback} reads: the namespace's ownership mark, and whether it is untouched. */
+export interface NetnsLoopback {
+  /** The alias on `lo`; undefined when none is set. */
+  readonly alias: string | undefined;
+  /** Only `lo`, down and without an alias: what `ip netns add` makes and nobody has used yet. */
+  readonly pristine: boolean;
+}
+
+/**
+ * Reads the namespace's loopback alias and whether the namespace is as `ip netns add` left it.
+ * A missing namespace raises NotFoundError (`missing: "netns"`).
+ * Equivalent to: `ip -n NAME -j link show`.
+ */
+export async function netnsLoopback(name: string, ip: Ip = defaultIp()): Promise<NetnsLoopback> {
+  assertNetnsName(name);
+  const links = await ip.json<{ ifname?: string; ifalias?: string; flags?: string[] }[]>(["link", "show"], {
+    netns: name,
+  });
+  const lo = links.find((l) => l.ifname === "lo");
+  const alias = lo?.ifalias === "" ? undefined : lo?.ifalias;
+  return {
+    alias,
+    pristine: links.length === 1 && alias === undefined && !(lo?.flags ?? []).includes("UP"),
+  };
+}
+
+/** The mark recorded for namespace `name`, or undefined when there is no record. */
 export async function netnsReadMark(name: string, markDir = NETNS_MARK_DIR): Promise<string | undefined> {
   assertNetnsName(name);
-  try {
-    return (await readFile(join(markDir, name), "utf8")).trim();
-  } catch (e) {
-    if (isErrno(e, "ENOENT")) return undefined;
-    throw e;
-  }
+  return (await recordRead(markDir, name))?.mark;
 }
 
-/**
- * Records that `managedBy` owns namespace `name` (write before `ip netns add`). Written to a
- * temporary file and renamed, so a reader never sees half a record.
- */
-export async function netnsWriteMark(
-  name: string,
-  managedBy: string,
-  markDir = NETNS_MARK_DIR,
-): Promise<void> {
+/** Records that the resource with `mark` owns namespace `name`. */
+export async function netnsWriteMark(name: string, mark: string, markDir = NETNS_MARK_DIR): Promise<void> {
   assertNetnsName(name);
-  await mkdir(markDir, { recursive: true, mode: 0o755 });
-  const tmp = join(markDir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  await writeFile(tmp, managedBy + "\n", { mode: 0o644 });
-  await rename(tmp, join(markDir, name));
+  await recordWrite(markDir, name, { mark, details: [] });
 }
 
-/** A record younger than this whose namespace does not exist yet is another run's create in progress. */
-const CLAIM_IN_PROGRESS_MS = 60_000;
-
 /**
- * Claims namespace `name` for `managedBy` before `ip netns add`: writes the record only if there
- * is none (link(2) of a complete file, so racing creators cannot both win), or if the one there
- * is ours, or stale (older than a minute: a crashed run's, whose namespace never came). Returns
- * the other owner when someone else holds a fresh claim.
+ * Claims namespace `name` for `mark` before `ip netns add` (see recordClaim): returns the other
+ * owner when someone else holds a fresh claim.
  */
 export async function netnsClaimMark(
   name: string,
-  managedBy: string,
+  mark: string,
   markDir = NETNS_MARK_DIR,
   now = Date.now(),
 ): Promise<{ claimed: true } | { claimed: false; owner: string }> {
   assertNetnsName(name);
-  await mkdir(markDir, { recursive: true, mode: 0o755 });
-  const target = join(markDir, name);
-  const tmp = join(markDir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  await writeFile(tmp, managedBy + "\n", { mode: 0o644 });
-  try {
-    await link(tmp, target);
-    return { claimed: true };
-  } catch (e) {
-    if (!isErrno(e, "EEXIST")) throw e;
-    const owner = (await readFile(target, "utf8")).trim();
-    const age = now - (await stat(target)).mtimeMs;
-    if (owner !== managedBy && age < CLAIM_IN_PROGRESS_MS) return { claimed: false, owner };
-    await rename(tmp, target);
-    return { claimed: true };
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  return recordClaim(markDir, name, { mark, details: [] }, now);
 }
 
-/** Removes the record of namespace `name` if it still names `managedBy` (a rollback must not drop a winner's). */
-export async function netnsReleaseMark(
-  name: string,
-  managedBy: string,
-  markDir = NETNS_MARK_DIR,
-): Promise<void> {
-  if ((await netnsReadMark(name, markDir)) === managedBy) await netnsRemoveMark(name, markDir);
+/** Removes the record of namespace `name` if it still names `mark` (a rollback must not drop a winner's). */
+export async function netnsReleaseMark(name: string, mark: string, markDir = NETNS_MARK_DIR): Promise<void> {
+  assertNetnsName(name);
+  await recordRelease(markDir, name, mark);
 }
 
-/** Removes the ownership record of namespace `name` (after `ip netns delete`); absent is success. */
+/** Removes the ownership record of namespace `name`; absent is success. */
 export async function netnsRemoveMark(name: string, markDir = NETNS_MARK_DIR): Promise<void> {
   assertNetnsName(name);
-  await rm(join(markDir, name), { force: true });
+  await recordRemove(markDir, name);
 }
 
 function isErrno(e: unknown, code: string): boolean {

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { isIPv4 } from "node:net";
 import { normalizeCidr, isIPv6Cidr } from "./address";
 import { KernelCommandError, NotFoundError, PermissionError } from "./errors";
 import { defaultIp, int, type Ip } from "./ip";
+import { recordClaim, recordRead, recordRelease, recordWrite, RECORDS_ROOT } from "./records";
 
 /**
  * The route protocol (rtm_protocol, `ip route add ... proto N`) that marks routes as ours, set
@@ -10,8 +12,8 @@ import { defaultIp, int, type Ip } from "./ip";
  * RTPROT_* list and iproute2's rt_protos (8-18, 42 babel, 99 openr, 186-192). `ip route` prints
  * it as `proto 110`.
  *
- * A route carries no room for more than this one byte, so the mark says "pulumi-netns", not which
- * stack or resource: every stack on the host shares it.
+ * A route carries no room for more than this one byte, so the protocol says "pulumi-netns", not
+ * which stack or resource: a record (below) says that.
  */
 export const OWNED_ROUTE_PROTOCOL = 0x6e;
 
@@ -280,4 +282,86 @@ function withRouteHint(e: unknown): unknown {
   if (rule === undefined) return e;
   const failure = { argv: e.argv, exitCode: e.exitCode, stderr: e.stderr };
   return new KernelCommandError(e.batchLine ? { ...failure, batchLine: e.batchLine } : failure, rule.hint);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ownership records of routes. A route carries one byte of mark (its protocol), shared by every
+// stack; the record says which resource's it is. Both must agree (see provider/route.ts).
+
+/** Where route records live, one file per (namespace, table, destination, metric). */
+export const ROUTE_RECORD_DIR = `${RECORDS_ROOT}/route`;
+
+/** Where a record says its route is. */
+export interface RecordedRoute {
+  /** Undefined: the host namespace. */
+  readonly netns: string | undefined;
+  readonly key: Required<RouteKey>;
+}
+
+function canonicalKey(key: RouteKey): Required<RouteKey> {
+  return { destination: normalizeCidr(key.destination), table: key.table, metric: routeKeyMetric(key) };
+}
+
+/** The record's file name: a hash, since namespace names and IPv6 prefixes make awkward file names. */
+export function routeRecordFile(netns: string | undefined, key: RouteKey): string {
+  const k = canonicalKey(key);
+  const text = JSON.stringify([netns ?? null, k.table, k.destination, k.metric]);
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+const routeDetails = (netns: string | undefined, key: RouteKey) => [
+  JSON.stringify({ netns: netns ?? null, ...canonicalKey(key) }),
+];
+
+/** Where a route record's details say its route is; undefined for a record it cannot read. */
+export function parseRouteRecordDetails(details: readonly string[]): RecordedRoute | undefined {
+  try {
+    const d = JSON.parse(details[0] ?? "") as Record<string, unknown>;
+    if (typeof d.destination !== "string" || typeof d.table !== "number" || typeof d.metric !== "number") {
+      return undefined;
+    }
+    const netns = typeof d.netns === "string" ? d.netns : undefined;
+    return { netns, key: { destination: d.destination, table: d.table, metric: d.metric } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The mark recorded for the route at `key` in `netns`, or undefined. */
+export async function routeReadRecord(
+  netns: string | undefined,
+  key: RouteKey,
+  dir = ROUTE_RECORD_DIR,
+): Promise<string | undefined> {
+  return (await recordRead(dir, routeRecordFile(netns, key)))?.mark;
+}
+
+/** Claims the route at `key` for `mark` before adding it (see recordClaim). */
+export async function routeClaimRecord(
+  netns: string | undefined,
+  key: RouteKey,
+  mark: string,
+  dir = ROUTE_RECORD_DIR,
+): Promise<{ claimed: true } | { claimed: false; owner: string }> {
+  return recordClaim(dir, routeRecordFile(netns, key), { mark, details: routeDetails(netns, key) });
+}
+
+/** Records that the route at `key` is `mark`'s (adopting it, or rewriting the mark on update). */
+export async function routeWriteRecord(
+  netns: string | undefined,
+  key: RouteKey,
+  mark: string,
+  dir = ROUTE_RECORD_DIR,
+): Promise<void> {
+  await recordWrite(dir, routeRecordFile(netns, key), { mark, details: routeDetails(netns, key) });
+}
+
+/** Removes the record of the route at `key` if it names `mark`. */
+export async function routeReleaseRecord(
+  netns: string | undefined,
+  key: RouteKey,
+  mark: string,
+  dir = ROUTE_RECORD_DIR,
+): Promise<void> {
+  await recordRelease(dir, routeRecordFile(netns, key), mark);
 }

@@ -1,8 +1,8 @@
-import { KernelCommandError } from "./errors";
+import { createHash } from "node:crypto";
 import { defaultIp, int, type Ip } from "./ip";
 import { linkDelete, linkSetGroup } from "./link";
 
-/** What {@link tapAdd} creates. */
+/** What {@link tapAddLines} creates. */
 export interface TapOptions {
   /** Numeric uid allowed to attach; omitted: any user with access to /dev/net/tun. */
   readonly owner?: number | undefined;
@@ -12,21 +12,44 @@ export interface TapOptions {
   readonly multiQueue?: boolean | undefined;
   /** IFF_VNET_HDR: frames carry a virtio-net header (what QEMU and Firecracker expect). */
   readonly vnetHdr?: boolean | undefined;
-  /** Device group (normally OWNED_LINK_GROUP). */
+  /** Device group naming the owning resource (linkGroupFor its mark). */
   readonly linkGroup: number;
+  /** The name the tap is made under before it is renamed to its own (see tapStagingName). */
+  readonly stagingName: string;
 }
 
 /**
- * The two batch lines of {@link tapAdd}: `ip tuntap add` cannot set a device group, so the group
- * follows in the same batch (tuntap lines work in `-batch`).
+ * The name a tap is created under before it gets its group and its real name. `ip tuntap add`
+ * (the TUNSETIFF ioctl) cannot set a device group, so a tap made under its real name would be
+ * unmarked until the next line: a kill in between would leave a tap that nobody can tell from a
+ * stranger's. Under this name, derived from the owner's mark ("pnt" and 12 base32 digits of its
+ * SHA-256), it is recognisable from the first instant.
+ */
+export function tapStagingName(mark: string): string {
+  const digest = createHash("sha256").update(mark).digest();
+  const base32 = "abcdefghijklmnopqrstuvwxyz234567";
+  let bits = 0n;
+  for (const byte of digest.subarray(0, 8)) bits = (bits << 8n) | BigInt(byte);
+  let out = "";
+  for (let i = 0; i < 12; i++) out += base32[Number((bits >> BigInt(59 - 5 * i)) & 31n)];
+  return `pnt${out}`;
+}
+
+/**
+ * The batch lines that create a persistent tap (down): add it under its staging name, put it in
+ * the owner's device group, then rename it to `name`. At every instant it is marked by its name
+ * or its group. It outlives this process until deleted.
+ * Equivalent to: `ip tuntap add dev STAGING mode tap [user U] [group G] [multi_queue] [vnet_hdr]`,
+ * `ip link set dev STAGING group LINKGROUP`, `ip link set dev STAGING name NAME`.
  */
 export function tapAddLines(name: string, options: TapOptions): string[][] {
+  const staging = options.stagingName;
   return [
     [
       "tuntap",
       "add",
       "dev",
-      name,
+      staging,
       "mode",
       "tap",
       ...(options.owner !== undefined ? ["user", int(options.owner)] : []),
@@ -34,30 +57,9 @@ export function tapAddLines(name: string, options: TapOptions): string[][] {
       ...(options.multiQueue ? ["multi_queue"] : []),
       ...(options.vnetHdr ? ["vnet_hdr"] : []),
     ],
-    linkSetGroup(name, options.linkGroup),
+    linkSetGroup(staging, options.linkGroup),
+    ["link", "set", "dev", staging, "name", name],
   ];
-}
-
-/**
- * Creates a persistent tap device (down); it outlives this process until deleted. If the group
- * cannot be set after the tap was made, the tap is deleted again so that create stays all or nothing.
- * Equivalent to: `ip [-n NS] -batch -` with `tuntap add dev NAME mode tap [user U] [group G]
- * [multi_queue] [vnet_hdr]` and `link set dev NAME group LINKGROUP`.
- */
-export async function tapAdd(
-  netns: string | undefined,
-  name: string,
-  options: TapOptions,
-  ip: Ip = defaultIp(),
-): Promise<void> {
-  try {
-    await ip.batch(netns, tapAddLines(name, options));
-  } catch (e) {
-    if (e instanceof KernelCommandError && e.batchLine !== undefined && e.batchLine.number > 1) {
-      await linkDelete(netns, name, ip).catch(() => undefined);
-    }
-    throw e;
-  }
 }
 
 /**

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { adoptField, type Known, managedByField, orUnknown, quote, ruledNumber } from "./common";
+import {
+  adoptField,
+  type Known,
+  managedByField,
+  stackInstanceField,
+  orUnknown,
+  quote,
+  ruledNumber,
+} from "./common";
 import { linkFields, refineLink } from "./link";
 
 /**
@@ -46,6 +54,8 @@ export const bridgeSchema = z
     ).optional(),
     adopt: adoptField,
     managedBy: managedByField,
+    /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
+    stackInstance: stackInstanceField,
   })
   .superRefine(
     (value, ctx) => {

@@ -154,6 +154,11 @@ export function interfaceNameProblems(name: string): string[] {
       `interface names cannot contain "/" or ":" ("/" would break /sys/class/net, ":" is ip's label separator); ${quote(name)} has ${JSON.stringify(sep)}`,
     );
   }
+  if (name.includes("%")) {
+    problems.push(
+      `interface names cannot contain "%": the kernel reads the name as a template ("x%d" becomes "x0") or refuses it; ${quote(name)} has it`,
+    );
+  }
   problems.push(...textProblems("interface names", name, true));
   const latin1Space = [...name].find((ch) => !WHITESPACE.test(ch) && Buffer.from(ch, "utf8").includes(0xa0));
   if (latin1Space !== undefined) {
@@ -327,9 +332,27 @@ export function managedByProblems(value: string): string[] {
 
 export const managedBy = ruledString(managedByProblems);
 
+/** The ids a StackInstance makes (16 hex digits) and what a user may pin in config. */
+const STACK_INSTANCE = /^[A-Za-z0-9_-]{1,32}$/u;
+
+/**
+ * Which stack owns a resource: the id of the stack's StackInstance resource, made once in that
+ * stack's own state (or pinned with `pulumi config set pulumi-netns:stackInstance ID`). It goes
+ * into the ownership mark, so two stacks with one project and stack name are different owners.
+ */
+export function stackInstanceProblems(value: string): string[] {
+  return STACK_INSTANCE.test(value)
+    ? []
+    : [`stackInstance is 1-32 letters, digits, "_" or "-"; got ${quote(value)}`];
+}
+
+export const stackInstance = ruledString(stackInstanceProblems);
+
 export const upField = orUnknown(z.boolean()).default(true);
 export const adoptField = orUnknown(z.boolean()).default(false);
 export const managedByField = orUnknown(managedBy);
+/** Optional only so that state written before stack instances existed still resolves. */
+export const stackInstanceField = orUnknown(stackInstance).optional();
 
 // ---------------------------------------------------------------------------------------------
 // sysctls

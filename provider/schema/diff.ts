@@ -47,7 +47,7 @@ const linkSpec: Record<keyof typeof linkFields, Field> = {
   master: update,
 };
 
-const ownership = { adopt: update, managedBy: update };
+const ownership = { adopt: update, managedBy: update, stackInstance: update };
 
 type Shape = Record<string, z.ZodType>;
 interface Spec {

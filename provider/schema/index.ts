@@ -6,3 +6,4 @@ export * from "./bridge";
 export * from "./tapDevice";
 export * from "./diff";
 export * from "./route";
+export * from "./stackInstance";

@@ -3,6 +3,7 @@ import {
   adoptField,
   type Known,
   managedByField,
+  stackInstanceField,
   namespaceName,
   orUnknown,
   sysctlKey,
@@ -19,6 +20,8 @@ export const namespaceSchema = z.strictObject({
   adopt: adoptField,
   /** `<project>/<stack>/<kind>/<name>`, computed by the SDK; recorded as the ownership mark. */
   managedBy: managedByField,
+  /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
+  stackInstance: stackInstanceField,
 });
 
 /** What users write (the SDK wraps each field in `pulumi.Input`). */

@@ -17,6 +17,7 @@ import {
   isUnknown,
   type Known,
   managedByField,
+  stackInstanceField,
   namespaceName,
   normalizeCidr,
   orUnknown,
@@ -188,6 +189,8 @@ export const routeSchema = z
     adopt: adoptField,
     /** `<project>/<stack>/<kind>/<name>`, computed by the SDK. */
     managedBy: managedByField,
+    /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
+    stackInstance: stackInstanceField,
   })
   .superRefine(
     (value, ctx) => {

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { adoptField, type Known, managedByField, orUnknown, quote, ruledNumber } from "./common";
+import {
+  adoptField,
+  type Known,
+  managedByField,
+  stackInstanceField,
+  orUnknown,
+  quote,
+  ruledNumber,
+} from "./common";
 import { linkFields, refineLink } from "./link";
 
 /** (uid_t)-1 means "no owner" to the tun driver, so the largest usable id is 2^32 - 2. */
@@ -11,6 +19,9 @@ function idProblems(field: string, what: string) {
       ? []
       : [`${field} is a ${what}: an integer from 0 to ${ID_MAX} (2^32-1 means "none"); got ${quote(value)}`];
 }
+
+/** The tun driver's max_mtu as `ip -d link show` reports it for a tap: 65521, not ETH_MAX_MTU (65535). */
+export const TAP_MTU_MAX = 65521;
 
 /** `ip tuntap add dev X mode tap [user U] [group G] [multi_queue] [vnet_hdr]`. */
 export const tapDeviceSchema = z
@@ -26,8 +37,24 @@ export const tapDeviceSchema = z
     vnetHdr: orUnknown(z.boolean()).default(false),
     adopt: adoptField,
     managedBy: managedByField,
+    /** The owning stack's instance id, from the SDK\'s StackInstance resource; part of the mark. */
+    stackInstance: stackInstanceField,
   })
-  .superRefine((value, ctx) => refineLink(value, ctx), { when: () => true });
+  .superRefine(
+    (value, ctx) => {
+      refineLink(value, ctx);
+      const { mtu } = (value ?? {}) as { mtu?: unknown };
+      if (typeof mtu === "number" && mtu > TAP_MTU_MAX) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["mtu"],
+          input: mtu,
+          message: `a tap's mtu is at most ${TAP_MTU_MAX} (the tun driver's max_mtu); got ${mtu}`,
+        });
+      }
+    },
+    { when: () => true },
+  );
 
 /** What users write (the SDK wraps each field in `pulumi.Input`). */
 export type TapDeviceInputs = z.input<typeof tapDeviceSchema>;

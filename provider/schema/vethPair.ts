@@ -5,6 +5,7 @@ import {
   isUnknown,
   type Known,
   managedByField,
+  stackInstanceField,
   mtu,
   orUnknown,
 } from "./common";
@@ -22,6 +23,8 @@ export const vethPairSchema = z
     mtu: orUnknown(mtu).optional(),
     adopt: adoptField,
     managedBy: managedByField,
+    /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
+    stackInstance: stackInstanceField,
   })
   .superRefine(
     (value, ctx) => {

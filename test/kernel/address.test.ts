@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { addressAdd, addressDelete, addressList } from "../../provider/kernel/address";
 import { NotFoundError } from "../../provider/kernel/errors";
-import { defaultIp, OWNED_LINK_GROUP } from "../../provider/kernel/ip";
+import { defaultIp, LEGACY_OWNED_LINK_GROUP } from "../../provider/kernel/ip";
 import { linkSetUp } from "../../provider/kernel/link";
 import { vethAdd } from "../../provider/kernel/veth";
 import { kernelSuite } from "../helpers/kernelSandbox";
@@ -11,7 +11,11 @@ kernelSuite("addresses (real kernel)", (sb) => {
   it("IPv4 + IPv6 added in one batch, usable at once, listed normalised, link-local skipped; deleted", async () => {
     const n = await sb.netns("a");
     const ip = defaultIp();
-    await vethAdd({ a: { name: "dev", netns: n }, b: { name: "peer", netns: n }, group: OWNED_LINK_GROUP });
+    await vethAdd({
+      a: { name: "dev", netns: n },
+      b: { name: "peer", netns: n },
+      group: LEGACY_OWNED_LINK_GROUP,
+    });
     await ip.batch(n, [
       linkSetUp("dev"),
       linkSetUp("peer"),
@@ -32,7 +36,11 @@ kernelSuite("addresses (real kernel)", (sb) => {
 
   it("deleting an address that is not there is NotFoundError(address)", async () => {
     const n = await sb.netns("b");
-    await vethAdd({ a: { name: "up", netns: n }, b: { name: "up2", netns: n }, group: OWNED_LINK_GROUP });
+    await vethAdd({
+      a: { name: "up", netns: n },
+      b: { name: "up2", netns: n },
+      group: LEGACY_OWNED_LINK_GROUP,
+    });
     await assert.rejects(defaultIp().batch(n, [addressDelete("10.9.9.9/24", "up")]), (e: unknown) => {
       return e instanceof NotFoundError && e.missing === "address";
     });

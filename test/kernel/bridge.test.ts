@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { bridgeAdd, bridgeSet } from "../../provider/kernel/bridge";
 import { KernelCommandError } from "../../provider/kernel/errors";
-import { defaultIp, OWNED_LINK_GROUP } from "../../provider/kernel/ip";
+import { defaultIp, LEGACY_OWNED_LINK_GROUP } from "../../provider/kernel/ip";
 import { linkDelete, linkSetMaster, linkSetMtu, linkSetNoMaster, linkShow } from "../../provider/kernel/link";
 import { vethAdd } from "../../provider/kernel/veth";
 import { kernelSuite, roundTrip } from "../helpers/kernelSandbox";
@@ -17,13 +17,13 @@ kernelSuite("bridge (real kernel)", (sb) => {
           forwardDelay: 4,
           ageingTime: 300,
           mtu: 1450,
-          group: OWNED_LINK_GROUP,
+          group: LEGACY_OWNED_LINK_GROUP,
         }),
       read: () => linkShow(n, "br"),
       checkAdded: (b) => {
         assert.equal(b.kind, "bridge");
         assert.equal(b.mtu, 1450);
-        assert.equal(b.group, OWNED_LINK_GROUP);
+        assert.equal(b.group, LEGACY_OWNED_LINK_GROUP);
         assert.deepEqual(b.bridge, { stp: true, vlanFiltering: false, forwardDelay: 4, ageingTime: 300 });
       },
       update: () =>
@@ -41,8 +41,12 @@ kernelSuite("bridge (real kernel)", (sb) => {
 
   it("ports attach and detach (names master, up)", async () => {
     const n = await sb.netns("p");
-    await bridgeAdd(n, "master", { group: OWNED_LINK_GROUP });
-    await vethAdd({ a: { name: "up", netns: n }, b: { name: "up2", netns: n }, group: OWNED_LINK_GROUP });
+    await bridgeAdd(n, "master", { group: LEGACY_OWNED_LINK_GROUP });
+    await vethAdd({
+      a: { name: "up", netns: n },
+      b: { name: "up2", netns: n },
+      group: LEGACY_OWNED_LINK_GROUP,
+    });
     await defaultIp().batch(n, [linkSetMaster("up", "master")]);
     assert.equal((await linkShow(n, "up"))?.master, "master");
     await defaultIp().batch(n, [linkSetNoMaster("up")]);
@@ -51,7 +55,7 @@ kernelSuite("bridge (real kernel)", (sb) => {
 
   it("forward delay outside 2-30 s: clamped when STP starts at create, refused with a hint later", async () => {
     const n = await sb.netns("r");
-    await bridgeAdd(n, "b0", { stp: true, forwardDelay: 1, group: OWNED_LINK_GROUP });
+    await bridgeAdd(n, "b0", { stp: true, forwardDelay: 1, group: LEGACY_OWNED_LINK_GROUP });
     assert.equal((await linkShow(n, "b0"))?.bridge?.forwardDelay, 2);
     await assert.rejects(defaultIp().batch(n, [bridgeSet("b0", { forwardDelay: 1 })]), (e: unknown) => {
       return e instanceof KernelCommandError && /2 to 30 s/.test(e.hint);
@@ -61,7 +65,7 @@ kernelSuite("bridge (real kernel)", (sb) => {
   it("VLAN filtering: works, or the error says the kernel lacks it (this Firecracker kernel)", async () => {
     const n = await sb.netns("v");
     try {
-      await bridgeAdd(n, "bv", { vlanFiltering: true, group: OWNED_LINK_GROUP });
+      await bridgeAdd(n, "bv", { vlanFiltering: true, group: LEGACY_OWNED_LINK_GROUP });
       assert.equal((await linkShow(n, "bv"))?.bridge?.vlanFiltering, true);
     } catch (e) {
       assert.ok(e instanceof KernelCommandError, String(e));

@@ -3,7 +3,8 @@ import { it } from "node:test";
 import { KernelCommandError, NotFoundError } from "../../provider/kernel/errors";
 import { linkDelete, linkShow } from "../../provider/kernel/link";
 import {
-  loopbackUp,
+  loopbackUpWithAlias,
+  netnsLoopback,
   netnsAdd,
   netnsDelete,
   netnsExists,
@@ -32,7 +33,7 @@ kernelSuite("netns (real kernel)", (sb) => {
         assert.ok(s.list.includes(name));
         assert.ok(s.identity && s.identity.inode > 0);
       },
-      update: () => loopbackUp(name),
+      update: () => loopbackUpWithAlias(name, "pulumi-netns:" + managedBy),
       checkUpdated: () => undefined,
       remove: async () => {
         await netnsDelete(name);
@@ -43,11 +44,15 @@ kernelSuite("netns (real kernel)", (sb) => {
     assert.ok(!(await netnsList()).includes(name));
   });
 
-  it("loopback comes up", async () => {
+  it("loopback comes up carrying the namespace's mark; a fresh namespace is pristine, a used one not", async () => {
     const n = await sb.netns("lo");
-    assert.equal((await linkShow(n, "lo"))?.adminUp, false);
-    await loopbackUp(n);
+    assert.deepEqual(await netnsLoopback(n), { alias: undefined, pristine: true });
+    await loopbackUpWithAlias(n, "pulumi-netns:i/p/s/Namespace/lo");
     assert.equal((await linkShow(n, "lo"))?.adminUp, true);
+    assert.deepEqual(await netnsLoopback(n), { alias: "pulumi-netns:i/p/s/Namespace/lo", pristine: false });
+    const other = await sb.netns("lo2");
+    await linkDelete(other, "nothing-here");
+    assert.equal((await netnsLoopback(other)).pristine, true);
   });
 
   it("identity: stable while the namespace lives, new when re-created under the same name", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { defaultIp, MARK_PREFIX, OWNED_LINK_GROUP } from "../../provider/kernel/ip";
+import { defaultIp, LEGACY_OWNED_LINK_GROUP, linkGroupFor, MARK_PREFIX } from "../../provider/kernel/ip";
 import { KernelCommandError } from "../../provider/kernel/errors";
 import {
   linkDelete,
@@ -17,20 +17,20 @@ import { kernelSuite, roundTrip } from "../helpers/kernelSandbox";
 kernelSuite("veth (real kernel)", (sb) => {
   it("ends in two namespaces: one call, mtu and group on both, update in place, delete takes both", async () => {
     const [n1, n2] = [await sb.netns("a"), await sb.netns("b")];
-    const managedBy = "proj/stack/VethPair/v";
+    const managedBy = "0123456789abcdef/proj/stack/VethPair/v";
     await roundTrip({
       add: () =>
         vethAdd({
           a: { name: "up", netns: n1 },
           b: { name: "dev", netns: n2 },
           mtu: 1400,
-          group: OWNED_LINK_GROUP,
+          group: linkGroupFor(managedBy),
         }),
       read: () => linkShow(n1, "up"),
       checkAdded: (a) => {
         assert.equal(a.kind, "veth");
         assert.equal(a.mtu, 1400);
-        assert.equal(a.group, OWNED_LINK_GROUP);
+        assert.equal(a.group, linkGroupFor(managedBy));
         assert.equal(a.adminUp, false);
         assert.equal(linkOwnership(a, managedBy), "ours-half-made");
         assert.notEqual(a.veth?.netnsId, undefined, "peer is in another namespace");
@@ -61,11 +61,11 @@ kernelSuite("veth (real kernel)", (sb) => {
       a: { name: "type", netns: n1 },
       b: { name: "br", netns: n2 },
       mtu: 1280,
-      group: OWNED_LINK_GROUP,
+      group: LEGACY_OWNED_LINK_GROUP,
     });
     const b = await linkShow(n2, "br");
     assert.equal(b?.mtu, 1280);
-    assert.equal(b?.group, OWNED_LINK_GROUP);
+    assert.equal(b?.group, LEGACY_OWNED_LINK_GROUP);
     assert.equal(b?.kind, "veth");
     assert.equal(b?.veth?.ifindex, (await linkShow(n1, "type"))?.ifindex);
   });
@@ -75,7 +75,7 @@ kernelSuite("veth (real kernel)", (sb) => {
     await vethAdd({
       a: { name: "help", netns: n },
       b: { name: "master", netns: n },
-      group: OWNED_LINK_GROUP,
+      group: LEGACY_OWNED_LINK_GROUP,
     });
     const [a, b] = [await linkShow(n, "help"), await linkShow(n, "master")];
     assert.deepEqual(a?.veth, { name: "master", ifindex: undefined, netnsId: undefined });
@@ -87,7 +87,11 @@ kernelSuite("veth (real kernel)", (sb) => {
     const [n1, n2] = [await sb.netns("f"), await sb.netns("g")];
     await vethAdd({ a: { name: "x0", netns: n2 }, b: { name: "taken", netns: n2 }, group: 1 });
     await assert.rejects(
-      vethAdd({ a: { name: "fresh", netns: n1 }, b: { name: "taken", netns: n2 }, group: OWNED_LINK_GROUP }),
+      vethAdd({
+        a: { name: "fresh", netns: n1 },
+        b: { name: "taken", netns: n2 },
+        group: LEGACY_OWNED_LINK_GROUP,
+      }),
       (e: unknown) => e instanceof KernelCommandError && /already exists/.test(e.hint),
     );
     assert.equal(await linkShow(n1, "fresh"), undefined);

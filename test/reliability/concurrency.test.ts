@@ -69,7 +69,11 @@ describe("concurrent stacks", { concurrency: false }, () => {
       const error = await failureOf(second.stack.up({ onOutput: () => undefined }));
       const output = `${(error as { stderr?: string } | undefined)?.stderr ?? ""}${error?.message ?? ""}`;
       assert.match(output, new RegExp(`Network namespace "${c}same" already exists`));
-      assert.match(output, new RegExp(`managed by pnt/${c}-one/Namespace/shared`), "it names the owner");
+      assert.match(
+        output,
+        new RegExp(`managed by Namespace "shared" of stack pnt/${c}-one \\(stack instance [0-9a-f]{16}\\)`),
+        "it names the owner",
+      );
       figure(`concurrency: second stack refused, first untouched`);
       assert.equal(netnsInode(`${c}same`), before.inode);
       assert.deepEqual(linkSnapshot(`${c}same`), before.links);

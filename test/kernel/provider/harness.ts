@@ -8,10 +8,17 @@ export type Kind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "Route";
 
 export const managedBy = (p: string, kind: Kind, name: string) => `pnt/${p}/${kind}/${name}`;
 
+/** The stack instance the driver's resources belong to, unless the inputs name another. */
+export const STACK_INSTANCE = "5e1f7e575e1f7e57";
+
+/** The ownership mark the kernel objects of resource (kind, name) carry. */
+export const markOf = (p: string, kind: Kind, name: string, instance = STACK_INSTANCE) =>
+  `${instance}/${managedBy(p, kind, name)}`;
+
 export function driver(kind: Kind) {
   const provider = providers[kind] as Required<pulumi.dynamic.ResourceProvider>;
   const checked = async (inputs: Record<string, unknown>) => {
-    const result = await provider.check({}, inputs);
+    const result = await provider.check({}, { stackInstance: STACK_INSTANCE, ...inputs });
     assert.deepEqual(result.failures ?? [], [], "check accepts the inputs");
     return result.inputs;
   };

@@ -6,7 +6,7 @@ import { netnsReadMark, netnsRemoveMark, netnsWriteMark } from "../../../provide
 import { uniquePrefix } from "../../helpers/names";
 import { ip, ipJson, namespaceNames, removeByPrefix } from "../../helpers/readback";
 import { requireRoot } from "../../helpers/root";
-import { driver, managedBy } from "./harness";
+import { driver, managedBy, markOf } from "./harness";
 
 const p = uniquePrefix();
 const ns = driver("Namespace");
@@ -27,9 +27,14 @@ describe("Namespace provider against the kernel", { concurrency: false }, () => 
     assert.equal(id, name);
     assert.ok(namespaceNames().includes(name));
     assert.equal(outs.inode, statSync(`/run/netns/${name}`).ino);
-    const [lo] = ipJson<{ flags: string[] }[]>(["-n", name, "link", "show", "dev", "lo"]);
+    const [lo] = ipJson<{ flags: string[]; ifalias?: string }[]>(["-n", name, "link", "show", "dev", "lo"]);
     assert.ok(lo?.flags.includes("UP"), "loopback is up");
-    assert.equal(await netnsReadMark(name), mark);
+    assert.equal(
+      lo?.ifalias,
+      `pulumi-netns:${markOf(p, "Namespace", "a")}`,
+      "the namespace carries its mark",
+    );
+    assert.equal(await netnsReadMark(name), markOf(p, "Namespace", "a"));
 
     const read = await ns.read(id, outs);
     assert.deepEqual(read.props?.sysctls, { "net.ipv4.ip_forward": "1" });
@@ -73,10 +78,10 @@ describe("Namespace provider against the kernel", { concurrency: false }, () => 
   test("create resumes a namespace its own interrupted run left", async (t) => {
     if (!requireRoot(t)) return;
     const name = `${p}-c`;
-    const mark = managedBy(p, "Namespace", "c");
-    await netnsWriteMark(name, mark);
+    // What a crash between `ip netns add` and marking the loopback leaves: our record, a pristine namespace.
+    await netnsWriteMark(name, markOf(p, "Namespace", "c"));
     ip(["netns", "add", name]);
-    const { outs } = await ns.create({ name, managedBy: mark });
+    const { outs } = await ns.create({ name, managedBy: managedBy(p, "Namespace", "c") });
     assert.equal(outs.inode, statSync(`/run/netns/${name}`).ino);
     await ns.delete(name, outs);
   });

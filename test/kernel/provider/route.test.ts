@@ -4,7 +4,8 @@ import type { InputDiff } from "../../../provider/schema/diff";
 import { uniquePrefix } from "../../helpers/names";
 import { ip, ipJson, removeByPrefix } from "../../helpers/readback";
 import { isRoot, requireRoot } from "../../helpers/root";
-import { driver } from "./harness";
+import { routeClaimRecord } from "../../../provider/kernel/route";
+import { driver, markOf, STACK_INSTANCE } from "./harness";
 
 const p = uniquePrefix();
 const route = driver("Route");
@@ -59,6 +60,7 @@ describe("Route provider against the kernel", { concurrency: false }, () => {
         table: 254,
         adopt: false,
         managedBy: mark("d4"),
+        stackInstance: STACK_INSTANCE,
       },
     );
 
@@ -188,6 +190,12 @@ describe("Route provider against the kernel", { concurrency: false }, () => {
 
   test("create resumes a route its own interrupted run left", async (t) => {
     if (!requireRoot(t)) return;
+    // What a crash between claiming the record and `route add` returning leaves.
+    await routeClaimRecord(
+      n1,
+      { destination: "10.32.0.0/24", table: 254, metric: 0 },
+      markOf(p, "Route", "h"),
+    );
     ip(["-n", n1, "route", "add", "10.32.0.0/24", "via", "10.0.1.254", "proto", "110"]);
     const { id, outs } = await route.create({
       namespace: n1,

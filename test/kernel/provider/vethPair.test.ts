@@ -3,7 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { uniquePrefix } from "../../helpers/names";
 import { addressesOf, ip, ipJson, linkOf, removeByPrefix } from "../../helpers/readback";
 import { isRoot, requireRoot } from "../../helpers/root";
-import { driver, managedBy } from "./harness";
+import { linkGroupFor } from "../../../provider/kernel/ip";
+import { driver, managedBy, markOf } from "./harness";
 
 const p = uniquePrefix();
 const veth = driver("VethPair");
@@ -23,13 +24,13 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
   test("ends in two namespaces with keyword names: create, update in place, drift, delete", async (t) => {
     if (!requireRoot(t)) return;
     const br = await bridge.create({ name: "br", namespace: n2, managedBy: managedBy(p, "Bridge", "br") });
-    const mark = managedBy(p, "VethPair", "v");
     const inputs = {
       a: { name: "up", namespace: n1, addresses: ["10.99.0.1/24", "fd00:99::1/64"] },
       b: { name: "dev", namespace: n2, master: "br" },
       mtu: 1400,
-      managedBy: mark,
+      managedBy: managedBy(p, "VethPair", "v"),
     };
+    const mark = markOf(p, "VethPair", "v");
     const { id, outs } = await veth.create(inputs);
     const a = linkOf(n1, "up");
     const b = linkOf(n2, "dev");
@@ -93,14 +94,14 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
       "name",
       "s0",
       "group",
-      "28275",
+      String(linkGroupFor(markOf(p, "VethPair", "s"))),
       "type",
       "veth",
       "peer",
       "name",
       "s1",
       "group",
-      "28275",
+      String(linkGroupFor(markOf(p, "VethPair", "s"))),
     ]);
     const { id, outs } = await veth.create({
       a: { name: "s0", namespace: n1 },
@@ -160,7 +161,7 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
       "netns",
       n1,
       "group",
-      "28275",
+      String(linkGroupFor(markOf(p, "VethPair", "h"))),
       "type",
       "veth",
       "peer",
@@ -169,7 +170,7 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
       "netns",
       n2,
       "group",
-      "28275",
+      String(linkGroupFor(markOf(p, "VethPair", "h"))),
     ]);
     const ifindex = linkOf(n1, "h0").ifindex;
     const { id, outs } = await veth.create({
@@ -208,7 +209,7 @@ describe("VethPair provider against the kernel", { concurrency: false }, () => {
       ] as const) {
         const link = linkOf(end.namespace, end.name);
         assert.equal(link.mtu, 1450);
-        assert.equal(link.group, "28275");
+        assert.equal(link.group, String(linkGroupFor(markOf(p, "VethPair", a.name))));
         assert.ok((link.flags as string[]).includes("UP"));
         assert.equal(out.ifindex, link.ifindex);
         assert.deepEqual(out.addresses, [...end.addresses]);

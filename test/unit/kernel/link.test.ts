@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { NotFoundError } from "../../../provider/kernel/errors";
-import { MARK_PREFIX, OWNED_LINK_GROUP } from "../../../provider/kernel/ip";
+import {
+  MARK_PREFIX,
+  LEGACY_OWNED_LINK_GROUP,
+  linkGroupFor,
+  isOwnedGroup,
+} from "../../../provider/kernel/ip";
 import {
   linkDelete,
   linkDeleteLine,
@@ -173,7 +178,7 @@ describe("batch-line builders", () => {
       ...["link", "set", "dev", "up", "alias"],
       "pulumi-netns:p/s/k/n",
     ]);
-    assert.deepEqual(linkSetGroup("up", OWNED_LINK_GROUP), ["link", "set", "dev", "up", "group", "28275"]);
+    assert.deepEqual(linkSetGroup("up", 28275), ["link", "set", "dev", "up", "group", "28275"]);
     assert.deepEqual(linkDeleteLine("br"), ["link", "delete", "dev", "br"]);
   });
 
@@ -184,21 +189,38 @@ describe("batch-line builders", () => {
 });
 
 describe("linkOwnership", () => {
-  const me = "proj/stack/VethPair/a";
+  const me = "0123456789abcdef/proj/stack/VethPair/a";
+  const other = "0123456789abcdef/proj/stack/VethPair/b";
   it("alias naming us: ours, whatever the group", () => {
     assert.equal(linkOwnership({ alias: MARK_PREFIX + me, group: 0 }, me), "ours");
   });
-  it("our group, no alias: ours, half made", () => {
-    assert.equal(linkOwnership({ alias: undefined, group: OWNED_LINK_GROUP }, me), "ours-half-made");
-    assert.equal(linkOwnership({ alias: "", group: OWNED_LINK_GROUP }, me), "ours-half-made");
+  it("no alias, the group made from our mark: ours, half made", () => {
+    assert.equal(linkOwnership({ alias: undefined, group: linkGroupFor(me) }, me), "ours-half-made");
+    assert.equal(linkOwnership({ alias: "", group: linkGroupFor(me) }, me), "ours-half-made");
+  });
+  it("another resource's half-made link, or an earlier version's group, is foreign", () => {
+    assert.equal(linkOwnership({ alias: undefined, group: linkGroupFor(other) }, me), "foreign");
+    assert.equal(linkOwnership({ alias: undefined, group: LEGACY_OWNED_LINK_GROUP }, me), "foreign");
+  });
+  it("another stack instance with the same project, stack and resource name is foreign", () => {
+    const twin = "fedcba9876543210/proj/stack/VethPair/a";
+    assert.equal(linkOwnership({ alias: MARK_PREFIX + twin, group: linkGroupFor(twin) }, me), "foreign");
   });
   it("anything else: foreign", () => {
-    assert.equal(
-      linkOwnership({ alias: MARK_PREFIX + "proj/stack/VethPair/b", group: OWNED_LINK_GROUP }, me),
-      "foreign",
-    );
-    assert.equal(linkOwnership({ alias: "eth uplink", group: OWNED_LINK_GROUP }, me), "foreign");
+    assert.equal(linkOwnership({ alias: MARK_PREFIX + other, group: linkGroupFor(me) }, me), "foreign");
+    assert.equal(linkOwnership({ alias: "eth uplink", group: linkGroupFor(me) }, me), "foreign");
     assert.equal(linkOwnership({ alias: undefined, group: 0 }, me), "foreign");
+  });
+});
+
+describe("linkGroupFor", () => {
+  it("0x6e in the top byte, 24 bits of the mark below; recognised as ours", () => {
+    const g = linkGroupFor("a/p/s/Bridge/br");
+    assert.equal(Math.floor(g / 2 ** 24), 0x6e);
+    assert.ok(isOwnedGroup(g));
+    assert.ok(isOwnedGroup(LEGACY_OWNED_LINK_GROUP));
+    assert.ok(!isOwnedGroup(0) && !isOwnedGroup(7));
+    assert.notEqual(linkGroupFor("b/p/s/Bridge/br"), g);
   });
 });
 

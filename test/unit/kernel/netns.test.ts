@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PermissionError } from "../../../provider/kernel/errors";
 import {
-  loopbackUp,
+  loopbackUpWithAlias,
   netnsAdd,
   netnsDelete,
   netnsExists,
@@ -20,13 +20,13 @@ import { netnsList as recordedNetnsList } from "../../helpers/kernelFixtures";
 import { scriptedIp } from "../../helpers/kernelRunner";
 
 describe("netns commands", () => {
-  it("netnsAdd / loopbackUp argv; keyword-like names are plain arguments", async () => {
+  it("netnsAdd / loopbackUpWithAlias argv; keyword-like names are plain arguments", async () => {
     const { ip, scripted } = scriptedIp();
     await netnsAdd("help", ip);
-    await loopbackUp("help", ip);
+    await loopbackUpWithAlias("help", "pulumi-netns:i/p/s/Namespace/help", ip);
     assert.deepEqual(scripted.argvs, [
       ["ip", "netns", "add", "help"],
-      ["ip", "-n", "help", "link", "set", "dev", "lo", "up"],
+      ["ip", "-n", "help", "link", "set", "dev", "lo", "up", "alias", "pulumi-netns:i/p/s/Namespace/help"],
     ]);
   });
 

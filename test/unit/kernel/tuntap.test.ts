@@ -1,48 +1,60 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { KernelCommandError } from "../../../provider/kernel/errors";
-import { tapAdd, tapDelete } from "../../../provider/kernel/tuntap";
+import { tapAddLines, tapDelete, tapStagingName } from "../../../provider/kernel/tuntap";
+import { interfaceNameProblems } from "../../../provider/schema/common";
 import { scriptedIp } from "../../helpers/kernelRunner";
 
-describe("tapAdd", () => {
-  it("one batch: tuntap add with numeric owner/group and flags, then the link group", async () => {
-    const { ip, scripted } = scriptedIp();
-    await tapAdd(
-      "n",
-      "up",
-      { owner: 1000, group: 100, multiQueue: true, vnetHdr: true, linkGroup: 28275 },
-      ip,
+describe("tapAddLines", () => {
+  it("adds under the staging name with numeric owner/group and flags, sets the link group, then renames", () => {
+    assert.deepEqual(
+      tapAddLines("up", {
+        owner: 1000,
+        group: 100,
+        multiQueue: true,
+        vnetHdr: true,
+        linkGroup: 28275,
+        stagingName: "pntabc",
+      }),
+      [
+        [
+          "tuntap",
+          "add",
+          "dev",
+          "pntabc",
+          "mode",
+          "tap",
+          "user",
+          "1000",
+          "group",
+          "100",
+          "multi_queue",
+          "vnet_hdr",
+        ],
+        ["link", "set", "dev", "pntabc", "group", "28275"],
+        ["link", "set", "dev", "pntabc", "name", "up"],
+      ],
     );
-    assert.deepEqual(scripted.calls, [
-      {
-        argv: ["ip", "-n", "n", "-batch", "-"],
-        input:
-          "tuntap add dev up mode tap user 1000 group 100 multi_queue vnet_hdr\n" +
-          "link set dev up group 28275\n",
-      },
-    ]);
   });
 
-  it("minimal tap in the host namespace", async () => {
-    const { ip, scripted } = scriptedIp();
-    await tapAdd(undefined, "tap0", { linkGroup: 5 }, ip);
-    assert.deepEqual(scripted.calls[0]?.input, "tuntap add dev tap0 mode tap\nlink set dev tap0 group 5\n");
-  });
-
-  it("if the group line fails, the tap just made is deleted again", async () => {
-    const { ip, scripted } = scriptedIp([
-      { exitCode: 1, stderr: "RTNETLINK answers: Invalid argument\nCommand failed -:2\n" },
+  it("minimal tap", () => {
+    assert.deepEqual(tapAddLines("tap0", { linkGroup: 5, stagingName: "pntx" })[0], [
+      "tuntap",
+      "add",
+      "dev",
+      "pntx",
+      "mode",
+      "tap",
     ]);
-    await assert.rejects(tapAdd("n", "t", { linkGroup: 5 }, ip), KernelCommandError);
-    assert.deepEqual(scripted.argvs[1], ["ip", "-n", "n", "link", "delete", "dev", "t"]);
   });
+});
 
-  it("if tuntap add itself fails, nothing is deleted (it may be someone else's device)", async () => {
-    const { ip, scripted } = scriptedIp([
-      { exitCode: 1, stderr: "ioctl(TUNSETIFF): Device or resource busy\nCommand failed -:1\n" },
-    ]);
-    await assert.rejects(tapAdd("n", "t", { linkGroup: 5 }, ip), /busy/);
-    assert.equal(scripted.calls.length, 1);
+describe("tapStagingName", () => {
+  it("is a valid interface name, fixed per mark, different between marks", () => {
+    const a = tapStagingName("i1/p/s/TapDevice/a");
+    assert.match(a, /^pnt[a-z2-7]{12}$/);
+    assert.deepEqual(interfaceNameProblems(a), []);
+    assert.equal(tapStagingName("i1/p/s/TapDevice/a"), a);
+    assert.notEqual(tapStagingName("i2/p/s/TapDevice/a"), a);
   });
 });
 

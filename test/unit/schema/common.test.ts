@@ -233,8 +233,9 @@ describe("findUnknown and assertKnown", () => {
 // ---------------------------------------------------------------------------------------------
 // Properties
 
-const allowedNameChars = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@+=,%é日ü"];
+const allowedNameChars = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@+=,é日ü"];
 const forbiddenNameChars = [
+  "%",
   " ",
   "/",
   ":",

@@ -46,6 +46,18 @@ const cases: Case[] = [
   },
   { title: "an mtu of 1500.5", input: { ...base, mtu: 1500.5 }, property: "mtu", reason: /integer/u },
   {
+    title: "an mtu above the tun driver's max_mtu (65521)",
+    input: { ...base, mtu: 65522 },
+    property: "mtu",
+    reason: /at most 65521/u,
+  },
+  {
+    title: "a name the kernel would rewrite as a template",
+    input: { ...base, name: "tap%d" },
+    property: "name",
+    reason: /template/u,
+  },
+  {
     title: "a name with 0xA0 in its UTF-8",
     input: { ...base, name: "tapà" },
     property: "name",
