@@ -22,8 +22,8 @@ export interface TapOptions {
  * The name a tap is created under before it gets its group and its real name. `ip tuntap add`
  * (the TUNSETIFF ioctl) cannot set a device group, so a tap made under its real name would be
  * unmarked until the next line: a kill in between would leave a tap that nobody can tell from a
- * stranger's. Under this name, derived from the owner's mark ("pnt" and 12 base32 digits of its
- * SHA-256), it is recognisable from the first instant.
+ * stranger's. Under this name, derived from the owner's mark ("pns", pulumi-netns staging, and 12
+ * base32 digits of its SHA-256), it is recognisable from the first instant.
  */
 export function tapStagingName(mark: string): string {
   const digest = createHash("sha256").update(mark).digest();
@@ -32,7 +32,7 @@ export function tapStagingName(mark: string): string {
   for (const byte of digest.subarray(0, 8)) bits = (bits << 8n) | BigInt(byte);
   let out = "";
   for (let i = 0; i < 12; i++) out += base32[Number((bits >> BigInt(59 - 5 * i)) & 31n)];
-  return `pnt${out}`;
+  return `pns${out}`;
 }
 
 /**

@@ -13,14 +13,14 @@ describe("tapAddLines", () => {
         multiQueue: true,
         vnetHdr: true,
         linkGroup: 28275,
-        stagingName: "pntabc",
+        stagingName: "pnsabc",
       }),
       [
         [
           "tuntap",
           "add",
           "dev",
-          "pntabc",
+          "pnsabc",
           "mode",
           "tap",
           "user",
@@ -30,18 +30,18 @@ describe("tapAddLines", () => {
           "multi_queue",
           "vnet_hdr",
         ],
-        ["link", "set", "dev", "pntabc", "group", "28275"],
-        ["link", "set", "dev", "pntabc", "name", "up"],
+        ["link", "set", "dev", "pnsabc", "group", "28275"],
+        ["link", "set", "dev", "pnsabc", "name", "up"],
       ],
     );
   });
 
   it("minimal tap", () => {
-    assert.deepEqual(tapAddLines("tap0", { linkGroup: 5, stagingName: "pntx" })[0], [
+    assert.deepEqual(tapAddLines("tap0", { linkGroup: 5, stagingName: "pnsx" })[0], [
       "tuntap",
       "add",
       "dev",
-      "pntx",
+      "pnsx",
       "mode",
       "tap",
     ]);
@@ -51,7 +51,7 @@ describe("tapAddLines", () => {
 describe("tapStagingName", () => {
   it("is a valid interface name, fixed per mark, different between marks", () => {
     const a = tapStagingName("i1/p/s/TapDevice/a");
-    assert.match(a, /^pnt[a-z2-7]{12}$/);
+    assert.match(a, /^pns[a-z2-7]{12}$/);
     assert.deepEqual(interfaceNameProblems(a), []);
     assert.equal(tapStagingName("i1/p/s/TapDevice/a"), a);
     assert.notEqual(tapStagingName("i2/p/s/TapDevice/a"), a);
