@@ -1,6 +1,6 @@
 // A tap device for a VM: `tap0` on the bridge `br0` in namespace `vmnet`, owned by an
 // unprivileged user so QEMU can run without root. The bridge has the gateway address the guest
-// talks to; a veth pair gives the namespace a second host (`peer`) to reach the guest from.
+// talks to.
 import * as pulumi from "@pulumi/pulumi";
 import * as netns from "pulumi-netns";
 
