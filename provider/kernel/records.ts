@@ -36,6 +36,26 @@ function isErrno(e: unknown, code: string): boolean {
 
 const tmpName = (dir: string) => join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return !isErrno(e, "ESRCH");
+  }
+}
+
+/**
+ * Removes the temporary files of writers that died before renaming or removing them (a killed
+ * `pulumi up` takes its provider with it): their names carry the writer's pid.
+ */
+async function sweepDeadWriters(dir: string): Promise<void> {
+  for (const file of await readdir(dir)) {
+    const pid = /^\.tmp-(\d+)-/.exec(file)?.[1];
+    if (pid !== undefined && !isAlive(Number(pid))) await rm(join(dir, file), { force: true });
+  }
+}
+
 /** The record `dir/file`, or undefined when there is none. */
 export async function recordRead(dir: string, file: string): Promise<OwnershipRecord | undefined> {
   assertFileName(file);
@@ -71,6 +91,7 @@ export async function recordClaim(
 ): Promise<{ claimed: true } | { claimed: false; owner: string }> {
   assertFileName(file);
   await mkdir(dir, { recursive: true, mode: 0o755 });
+  await sweepDeadWriters(dir);
   const target = join(dir, file);
   const tmp = tmpName(dir);
   await writeFile(tmp, encodeRecord(record), { mode: 0o644 });
