@@ -7,7 +7,7 @@ import { test } from "node:test";
 import * as netns from "pulumi-netns";
 import { inlineStack } from "../helpers/engine";
 import { uniquePrefix } from "../helpers/names";
-import { linkOf, namespaceNames } from "../helpers/readback";
+import { linkOf, namespaceNames, removeByPrefix } from "../helpers/readback";
 import { requireRoot } from "../helpers/root";
 
 test("after the state was lost, up refuses the old objects until the old instance is pinned, then takes them back", async (t) => {
@@ -67,5 +67,6 @@ test("after the state was lost, up refuses the old objects until the old instanc
   } finally {
     await second?.dispose();
     await first.dispose().catch(() => undefined);
+    removeByPrefix(p);
   }
 });
