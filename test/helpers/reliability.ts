@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
-import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { NETNS_MARK_DIR } from "../../provider/kernel/netns";
 import { ipJson, namespaceNames } from "./readback";
 
@@ -262,4 +262,54 @@ export function linkSnapshot(namespace: string | undefined, dev?: string): unkno
   return JSON.parse(JSON.stringify(ipJson(args)), (key, value) =>
     /timer$|^operstate$/.test(key) ? undefined : value,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kill points
+
+/** Where an operation is killed: after its k-th finished resource step, or once the kernel shows something. */
+export type KillPoint =
+  | { readonly title: string; readonly events: number }
+  | { readonly title: string; readonly kernel: () => boolean };
+
+/**
+ * Runs `operation` on stack `stackName` and SIGKILLs the engine tree at `point`. Resolves with
+ * what was killed; fails the test when the operation finished before the point was reached.
+ */
+export async function killedAt(
+  stackName: string,
+  point: KillPoint,
+  operation: (onEvent: (e: EngineEvent) => void) => Promise<unknown>,
+): Promise<string[]> {
+  let killed: string[] | undefined;
+  const kill = () => {
+    if (killed) return;
+    const engine = engineProcess(stackName);
+    if (engine !== undefined) killed = killTree(engine);
+  };
+  let steps = 0;
+  const onEvent = (e: EngineEvent) => {
+    const done = e.resOutputsEvent;
+    if (!done || done.metadata.type === "pulumi:pulumi:Stack") return;
+    steps += 1;
+    if ("events" in point && steps >= point.events) kill();
+  };
+  let finished = false;
+  const running = operation(onEvent).finally(() => (finished = true));
+  if ("kernel" in point) {
+    void (async () => {
+      while (!finished && !killed) {
+        if (point.kernel()) kill();
+        await sleep(5);
+      }
+    })();
+  }
+  const error = await failureOf(running);
+  assert.ok(killed, `the operation ended (${error ? "failed" : "succeeded"}) before the kill point`);
+  assert.ok(error, "a killed operation fails");
+  assert.ok(
+    killed.some((c) => c.includes("dynamic-provider")),
+    `the provider plugin was killed too: ${killed.join(" | ")}`,
+  );
+  return killed;
 }

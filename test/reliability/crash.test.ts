@@ -6,19 +6,16 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { inlineStack, type TestStack } from "../helpers/engine";
 import { uniquePrefix } from "../helpers/names";
 import {
   assertNoLeaks,
-  engineProcess,
-  failureOf,
   figure,
-  killTree,
+  killedAt,
+  type KillPoint,
   leftovers,
   pingEventually,
   recoverStack,
-  sleep,
 } from "../helpers/reliability";
 import { isRoot, requireRoot } from "../helpers/root";
 import { providers } from "../../provider";
@@ -30,11 +27,6 @@ const HOSTS = 30;
 const p = uniquePrefix();
 const stackName = `${p}-crash`;
 const hub = `${p}hub`;
-
-/** Where an operation is killed: after its k-th finished resource step, or once the kernel shows something. */
-type KillPoint =
-  | { readonly title: string; readonly events: number }
-  | { readonly title: string; readonly kernel: () => boolean };
 
 const namespaceCount = () => readdirSync("/run/netns").filter((n) => n.startsWith(p)).length;
 function hubPorts(): number {
@@ -71,47 +63,6 @@ const destroyPoints = new Map<number, KillPoint>([
 
 const survived = { up: 0, destroy: 0 };
 
-/**
- * Runs `operation` and SIGKILLs the engine tree at `point`. Resolves with what was killed; fails
- * the test when the operation finished before the point was reached.
- */
-async function killedAt(
-  point: KillPoint,
-  operation: (onEvent: (e: EngineEvent) => void) => Promise<unknown>,
-): Promise<string[]> {
-  let killed: string[] | undefined;
-  const kill = () => {
-    if (killed) return;
-    const engine = engineProcess(stackName);
-    if (engine !== undefined) killed = killTree(engine);
-  };
-  let steps = 0;
-  const onEvent = (e: EngineEvent) => {
-    const done = e.resOutputsEvent;
-    if (!done || done.metadata.type === "pulumi:pulumi:Stack") return;
-    steps += 1;
-    if ("events" in point && steps >= point.events) kill();
-  };
-  let finished = false;
-  const running = operation(onEvent).finally(() => (finished = true));
-  if ("kernel" in point) {
-    void (async () => {
-      while (!finished && !killed) {
-        if (point.kernel()) kill();
-        await sleep(20);
-      }
-    })();
-  }
-  const error = await failureOf(running);
-  assert.ok(killed, `the operation ended (${error ? "failed" : "succeeded"}) before the kill point`);
-  assert.ok(error, "a killed operation fails");
-  assert.ok(
-    killed.some((c) => c.includes("dynamic-provider")),
-    `the provider plugin was killed too: ${killed.join(" | ")}`,
-  );
-  return killed;
-}
-
 /** The star works: every namespace and port is there, host 1 reaches host N, nothing to change. */
 async function assertStarWorks(ts: TestStack): Promise<void> {
   assert.equal(namespaceCount(), HOSTS + 1, "every namespace exists");
@@ -146,7 +97,7 @@ describe(`crash: SIGKILL of engine and plugins on a ${HOSTS}-host star`, { concu
     test(title, async (t) => {
       if (!requireRoot(t) || !ts) return;
       const { stack } = ts;
-      await killedAt(point, (onEvent) => stack.up({ onEvent, onOutput: () => undefined }));
+      await killedAt(stackName, point, (onEvent) => stack.up({ onEvent, onOutput: () => undefined }));
       const { pendingCleared } = await recoverStack(stack);
       t.diagnostic(`pending operations cleared: ${pendingCleared}`);
       const up = await stack.up({ onOutput: () => undefined });
@@ -155,7 +106,9 @@ describe(`crash: SIGKILL of engine and plugins on a ${HOSTS}-host star`, { concu
       survived.up += 1;
 
       if (destroyPoint) {
-        await killedAt(destroyPoint, (onEvent) => stack.destroy({ onEvent, onOutput: () => undefined }));
+        await killedAt(stackName, destroyPoint, (onEvent) =>
+          stack.destroy({ onEvent, onOutput: () => undefined }),
+        );
         await recoverStack(stack);
       }
       await stack.destroy({ onOutput: () => undefined });

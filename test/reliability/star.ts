@@ -21,5 +21,5 @@ export function starProgram(prefix: string, hosts: number, mtu?: number) {
   };
 }
 
-/** Resources a star of `hosts` hosts declares (the stack itself not counted). */
-export const starResources = (hosts: number): number => 2 + 2 * hosts;
+/** Resources a star of `hosts` hosts has: its own and the StackInstance (the stack itself not counted). */
+export const starResources = (hosts: number): number => 3 + 2 * hosts;
