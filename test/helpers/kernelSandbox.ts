@@ -38,11 +38,13 @@ export function newSandbox(): Sandbox {
 const isRoot = process.getuid?.() === 0;
 
 /**
- * A describe() for real-kernel tests: skipped (with the reason) only when not root, since CI
- * counts skips as failures; a fresh sandbox, cleaned up after the suite even when tests fail.
+ * A describe() for real-kernel tests: skipped (with the reason) only when not root and not in CI,
+ * where a skipped suite would hide a failure (its tests then fail instead); a fresh sandbox,
+ * cleaned up after the suite even when tests fail.
  */
 export function kernelSuite(name: string, body: (sb: Sandbox) => void): void {
-  describe(name, { skip: isRoot ? false : "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): run as root" }, () => {
+  const skip = isRoot || process.env.CI ? false : "needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): run as root";
+  describe(name, { skip }, () => {
     const sb = newSandbox();
     after(() => sb.cleanup());
     body(sb);

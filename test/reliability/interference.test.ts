@@ -76,6 +76,7 @@ describe("interference", { concurrency: false }, () => {
       const error = await failureOf(running);
       const message = `${(error as { stderr?: string } | undefined)?.stderr ?? ""}${error?.message ?? ""}`;
       t.diagnostic(`hub deleted: ${deleted}; up ${error ? "failed" : "completed"}`);
+      assert.ok(deleted, "the race happened: the hub was deleted while up was adding veths");
       if (error) {
         assert.match(message, new RegExp(`${q}hub`), "the error names the missing namespace");
         const lines = message.split("\n").filter((l) => /error:/.test(l));

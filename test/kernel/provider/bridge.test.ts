@@ -74,6 +74,7 @@ describe("Bridge provider against the kernel", { concurrency: false }, () => {
         macAddress: "00:00:00:00:00:00",
         managedBy: managedBy(p, "Bridge", "brx"),
       }),
+      /Cannot assign requested address/,
     );
     assert.equal(ipJson(["-n", n1, "link", "show", "type", "bridge"]).length, 0, "nothing left");
   });
