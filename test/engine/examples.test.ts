@@ -2,11 +2,14 @@
 // preview, an in-place update, a rename that replaces, drift repaired by refresh + up, destroy.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
 import { uniquePrefix } from "../helpers/names";
-import { addressesOf, ip, ipJson, linkOf, namespaceNames } from "../helpers/readback";
+import { addressesOf, ip, ipJson, linkOf } from "../helpers/readback";
+import { leakSnapshot } from "../leakSnapshot";
+import { RECORDS_ROOT } from "../../provider/kernel/records";
 import { requireRoot } from "../helpers/root";
 
 const example = (name: string) => path.join(repoRoot, "examples", name);
@@ -28,8 +31,26 @@ async function previewChanges(s: TestStack): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(changeSummary).filter(([op]) => op !== "same"));
 }
 
+/**
+ * What a destroyed example left: namespaces and host links with the test's prefix, links anywhere
+ * that carry the stack's marks, and namespace or route records naming the stack.
+ */
 function leftovers(prefix: string): string[] {
-  return namespaceNames().filter((n) => n.startsWith(prefix));
+  const stackMark = new RegExp(`/${prefix}-[a-z]+/`);
+  return leakSnapshot().filter(
+    (line) => line.includes(prefix) || stackMark.test(line) || recordNames(line, stackMark),
+  );
+}
+
+/** Whether a record line of the leak snapshot is a record whose mark names the stack. */
+function recordNames(line: string, stackMark: RegExp): boolean {
+  const file = /^record (netns|route)\/(.+)$/.exec(line);
+  if (!file) return false;
+  try {
+    return stackMark.test(readFileSync(`${RECORDS_ROOT}/${file[1]}/${file[2]}`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 describe("examples through their whole life", { concurrency: false }, () => {

@@ -156,6 +156,24 @@ const previews: Preview[] = [
     ],
   },
   {
+    title: "bridge: a name the kernel would rewrite as a template (x%d becomes x0)",
+    program: () => new netns.Bridge("bad", { name: "br%d", namespace: hub().name }),
+    expect: [["name", /template/]],
+  },
+  {
+    title: "tap: an MTU above the tun driver's 65521",
+    program: () => new netns.TapDevice("bad", { name: "t0", namespace: hub().name, mtu: 65535 }),
+    expect: [["mtu", /at most 65521/]],
+  },
+  {
+    title: "routes: two resources wanting one route key",
+    program: () => {
+      new netns.Route("bad", { namespace: hub().name, destination: "10.9.0.0/24", dev: "lo" });
+      new netns.Route("bad2", { namespace: hub().name, destination: "10.9.0.0/24", dev: "lo" });
+    },
+    expect: [["destination", /also declared by Route/]],
+  },
+  {
     title: "bridge: STP with a forwardDelay under 2 s",
     program: () => new netns.Bridge("bad", { name: "b0", namespace: hub().name, stp: true, forwardDelay: 1 }),
     expect: [["forwardDelay", /with stp on/]],

@@ -91,3 +91,53 @@ describe("cross-resource checks", { concurrency: false }, () => {
     assert.deepEqual(hostBridge, [], "a bridge that exists in the kernel is a fine master");
   });
 });
+
+describe("cross-resource checks: routes, and lookups that fail", { concurrency: false }, () => {
+  before(() => {
+    if (isRoot()) ip(["netns", "add", `${p}-r`]);
+  });
+  after(() => removeByPrefix(p));
+
+  test("two resources cannot declare one route key; another metric or table is another route", async (t) => {
+    if (!requireRoot(t)) return;
+    const route = (name: string, extra: Record<string, unknown> = {}) =>
+      check("Route", {
+        namespace: `${p}-r`,
+        destination: "default",
+        via: "10.0.0.1",
+        managedBy: managedBy(p, "Route", name),
+        ...extra,
+      });
+    assert.deepEqual(await route("r1"), []);
+    assert.deepEqual(await route("r1"), [], "the same resource checked twice is no duplicate");
+    const dup = await route("r2", { destination: "0.0.0.0/0" });
+    assert.equal(dup[0]?.property, "destination");
+    assert.match(dup[0]?.reason ?? "", /is also declared by Route r1/);
+    assert.deepEqual(await route("r3", { metric: 100 }), [], "another metric");
+    assert.deepEqual(await route("r4", { table: 100 }), [], "another table");
+    assert.deepEqual(await route("r5", { via: "fd00::1" }), [], "the IPv6 default route is another key");
+  });
+
+  test("a lookup that fails for another reason than absence says so, not 'no bridge'", async (t) => {
+    if (!requireRoot(t)) return;
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      await assert.rejects(
+        check("TapDevice", {
+          name: "tapx",
+          namespace: `${p}-r`,
+          master: "nobr",
+          managedBy: managedBy(p, "TapDevice", "tapx"),
+        }),
+        (e: Error) => {
+          assert.doesNotMatch(e.message, /no bridge/);
+          assert.match(e.message, /ENOENT|not found|ip/);
+          return true;
+        },
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
