@@ -95,6 +95,9 @@ export async function gc(options: GcOptions, sources: Sources): Promise<CommandR
       throw new UsageError(`--instance ${JSON.stringify(id)}: not a stack instance id`);
   }
   const states = await sources.readStates(options.cwd, undefined);
+  if (states.project === undefined && states.error !== undefined) {
+    throw new CommandFailure(`could not read the Pulumi project in ${states.dir ?? "."}: ${states.error}`);
+  }
   if (states.project === undefined) {
     throw new CommandFailure(
       "no Pulumi project here (no Pulumi.yaml in this directory or above): run gc in the directory " +

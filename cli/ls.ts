@@ -87,7 +87,9 @@ function stackLine(view: StackView): string {
 
 export function lsText(states: ProjectStates, entries: readonly Entry[]): string {
   const out: string[] = [];
-  if (states.project === undefined) {
+  if (states.project === undefined && states.error !== undefined) {
+    out.push(`Could not read the Pulumi project in ${states.dir ?? "."}: ${states.error}`);
+  } else if (states.project === undefined) {
     out.push("No Pulumi project here (no Pulumi.yaml in this directory or above): no state was read.");
   } else {
     out.push(`Stacks of project ${states.project} (${states.dir}):`);

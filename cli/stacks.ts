@@ -31,12 +31,9 @@ export function findProjectDir(dir: string): string | undefined {
   }
 }
 
-const message = (e: unknown): string => {
-  const text = e instanceof Error ? e.message : String(e);
-  // The Automation API puts the whole command result in its message; its stderr says why.
-  const stderr = /stderr: ([\s\S]*?)(\n\s*err\?:|$)/.exec(text)?.[1]?.trim();
-  return stderr || text.trim();
-};
+/** An Automation API failure in one line: the command and what pulumi printed on stderr. */
+const message = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ").trim();
 
 /**
  * The states of the project in `cwd`: every stack, or only `only`. A stack whose state cannot be
@@ -48,11 +45,15 @@ export async function readProjectStates(cwd: string, only?: string): Promise<Pro
   // Loaded only here: it is large, and `--help` or a usage error need none of it.
   const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof automation;
   let ws: automation.LocalWorkspace;
-  let project: string | undefined;
+  let project: string;
   let names: string[];
   try {
     ws = await LocalWorkspace.create({ workDir: dir });
     project = (await ws.projectSettings()).name;
+  } catch (e) {
+    return { project: undefined, dir, stacks: [], error: message(e) };
+  }
+  try {
     names = only !== undefined ? [only] : (await ws.listStacks()).map((s) => s.name);
   } catch (e) {
     return { project, dir, stacks: [], error: message(e) };
@@ -60,7 +61,7 @@ export async function readProjectStates(cwd: string, only?: string): Promise<Pro
   const stacks: StackRead[] = [];
   for (const name of names) {
     try {
-      const view = stackView(name, project!, await ws.exportStack(name));
+      const view = stackView(name, project, await ws.exportStack(name));
       stacks.push({ name, view, error: undefined });
     } catch (e) {
       stacks.push({ name, view: undefined, error: message(e) });

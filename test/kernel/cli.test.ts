@@ -86,7 +86,7 @@ function cleanup(): void {
       // no records at all
     }
     for (const file of files) {
-      let text = "";
+      let text: string;
       try {
         text = readFileSync(`${dir}/${file}`, "utf8");
       } catch {

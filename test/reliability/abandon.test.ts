@@ -161,7 +161,7 @@ describe("abandon a killed run: cancel, refresh --clear-pending-creates, destroy
     );
     const routeRecords = existsSync("/run/pulumi-netns/route") ? readdirSync("/run/pulumi-netns/route") : [];
     for (const file of routeRecords) {
-      let text = "";
+      let text: string;
       try {
         text = readFileSync(`/run/pulumi-netns/route/${file}`, "utf8");
       } catch {

@@ -139,6 +139,11 @@ describe("pulumi-netns command line", () => {
   it("gc fails with 1 when it cannot tell the orphans", async () => {
     const cases: [Partial<ProjectStates>, string[], RegExp][] = [
       [{ project: undefined, stacks: [] }, [], /no Pulumi project here/],
+      [
+        { project: undefined, stacks: [], error: "pulumi: not found" },
+        [],
+        /could not read the Pulumi project in \/src\/lab: pulumi: not found/,
+      ],
       [{ error: "no backend" }, [], /could not list the stacks of project lab: no backend/],
       [{}, ["--stack", "nope"], /project lab has no stack nope \(its stacks: dev, prod\)/],
       [
