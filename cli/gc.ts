@@ -42,8 +42,9 @@ abandoning a killed run (\`pulumi cancel\`, \`pulumi refresh --clear-pending-cre
 \`pulumi destroy\`) \`gc --stack NAME\` removes what the killed run made.
 
 Never removed: objects of other stacks or instances; objects without a provable owner (a link in
-pulumi-netns's device group without an alias that no known mark explains, a protocol 110 route
-without a record: \`ls\` lists them as "owner unknown"); a namespace that holds anything but the
+pulumi-netns's device group without an alias, or a tap under a staging name, that no mark known
+from a state or the host explains; a protocol 110 route without a record: \`ls\` lists them as
+"owner unknown"); a namespace that holds anything but the
 stack's orphans (it is kept, and said so). gc refuses to run while the stack's state has pending
 operations: an update may be running; after a killed one, run \`pulumi cancel\` and
 \`pulumi refresh --clear-pending-creates\` first.

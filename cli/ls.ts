@@ -19,8 +19,8 @@ stack and stack instance, and each one says whether its stack's state knows it:
   pending        its resource has a pending operation (an update runs, or a killed one left it)
   in progress    a claim younger than a minute: a create is running
   state unknown  no state read here holds its stack instance (another project, a lost state)
-  owner unknown  it shows a sign of pulumi-netns (device group, protocol 110) but no provable
-                 owner; pulumi-netns never removes it
+  owner unknown  it shows a sign of pulumi-netns (device group, tap staging name, protocol 110)
+                 but no provable owner; pulumi-netns never removes it
 
 States are read the way Pulumi reads them (\`pulumi stack ls\`, \`pulumi stack export\`) for the
 project in the current directory (or above): every stack, or only --stack NAME. Run it where

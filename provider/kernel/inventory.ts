@@ -214,7 +214,15 @@ export async function takeInventory(ip: Ip = defaultIp()): Promise<Inventory> {
   const named = await pool(names, 8, async (name) => {
     const identity = await netnsIdentity(name);
     if (!identity) return { namespace: await observeNamespace(name, ip), found: undefined };
-    const found = await scan(name, ip);
+    let found: Awaited<ReturnType<typeof scan>>;
+    try {
+      found = await scan(name, ip);
+    } catch (e) {
+      // Deleted (or deleted half way) while it was read: it is not there any more.
+      if ((await netnsIdentity(name))?.inode !== identity.inode)
+        return { namespace: undefined, found: undefined };
+      throw e;
+    }
     if (!found) return { namespace: undefined, found };
     const namespace = namespaceFrom(name, identity.inode, found.all);
     return { namespace, found };

@@ -14,6 +14,7 @@ import { takeInventory } from "../../provider/kernel/inventory";
 import { linkGroupFor } from "../../provider/kernel/ip";
 import { NETNS_MARK_DIR, netnsWriteMark } from "../../provider/kernel/netns";
 import { ROUTE_RECORD_DIR } from "../../provider/kernel/route";
+import { tapStagingName } from "../../provider/kernel/tuntap";
 import { uniquePrefix } from "../helpers/names";
 import { ip, ipJson, namespaceNames, removeByPrefix } from "../helpers/readback";
 import { isRoot, requireRoot } from "../helpers/root";
@@ -26,6 +27,10 @@ const B = randomBytes(8).toString("hex");
 const stackA = `${p}a`;
 const stackB = `${p}b`;
 const managedBy = (stack: string, kind: Kind, name: string) => `pnt/${stack}/${kind}/${name}`;
+// Staging names of taps (see tapStagingName): of A's TapDevice "t" (its mark is known: tp0 carries
+// it), and of a "t2" nothing on the host or in a state names.
+const staging = tapStagingName(`${A}/${managedBy(stackA, "TapDevice", "t")}`);
+const unknownStaging = tapStagingName(`${A}/${managedBy(stackA, "TapDevice", "t2")}`);
 
 /** What one test stack made, and which of it its (recorded) state holds. */
 interface Made {
@@ -147,6 +152,9 @@ describe("pulumi-netns ls and gc against the kernel", { concurrency: false }, ()
     // Half made by A: a bridge in the device group of A's VethPair "v" that got no alias.
     const vMark = `${A}/${managedBy(stackA, "VethPair", "v")}`;
     ip(["-n", scratch, "link", "add", "name", "hm0", "group", String(linkGroupFor(vMark)), "type", "bridge"]);
+    // Taps left under staging names by creates killed before they got their group.
+    ip(["-n", scratch, "tuntap", "add", "dev", staging, "mode", "tap"]);
+    ip(["-n", scratch, "tuntap", "add", "dev", unknownStaging, "mode", "tap"]);
     // A's stale namespace record (its namespace is gone), and a fresh one: a create in progress.
     await netnsWriteMark(`${p}-gone`, `${A}/${managedBy(stackA, "Namespace", "gone")}`);
     const old = new Date(Date.now() - 3_600_000);
@@ -217,6 +225,7 @@ describe("pulumi-netns ls and gc against the kernel", { concurrency: false }, ()
       `orphan namespace ${p}-a2`,
       `orphan record /run/pulumi-netns/netns/${p}-gone (namespace ${p}-gone is gone)`,
       `orphan route 10.51.0.0/24 via 10.0.1.254 (table 254, metric 0) in namespace ${scratch}`,
+      `orphan tun ${staging} in namespace ${scratch}`,
       `orphan tun tp0 in namespace ${scratch}`,
       `orphan veth va0 in namespace ${scratch}`,
       `orphan veth vb0 in namespace ${p}-a1`,
@@ -229,6 +238,7 @@ describe("pulumi-netns ls and gc against the kernel", { concurrency: false }, ()
     assert.deepEqual(groups.get("owner unknown"), [
       `owner unknown bridge fgr in namespace ${scratch}`,
       `owner unknown route 10.53.0.0/24 via 10.0.1.254 (table 254, metric 0) in namespace ${scratch}`,
+      `owner unknown tun ${unknownStaging} in namespace ${scratch}`,
     ]);
     assert.equal(groups.size, 3, "nothing else of this file is listed (fbr, the plain namespaces)");
   });
@@ -252,6 +262,7 @@ describe("pulumi-netns ls and gc against the kernel", { concurrency: false }, ()
       `removed namespace ${p}-a2`,
       `removed record /run/pulumi-netns/netns/${p}-gone (namespace ${p}-gone is gone)`,
       `removed route 10.51.0.0/24 via 10.0.1.254 (table 254, metric 0) in namespace ${scratch}`,
+      `removed tun ${staging} in namespace ${scratch}`,
       `removed tun tp0 in namespace ${scratch}`,
       `removed veth va0 in namespace ${scratch}`,
       `removed veth vb0 in namespace ${p}-a1`,
@@ -268,7 +279,10 @@ describe("pulumi-netns ls and gc against the kernel", { concurrency: false }, ()
       `figure: kernel gc of one instance: orphans found ${report.found}, removed ${report.removed}`,
     );
 
-    assert.deepEqual(links(scratch).sort(), ["bb", "br", "e0", "e0p", "fbr", "fgr", "lo"]);
+    assert.deepEqual(
+      links(scratch).sort(),
+      ["bb", "br", "e0", "e0p", "fbr", "fgr", "lo", unknownStaging].sort(),
+    );
     assert.deepEqual(routes(scratch).sort(), ["10.50.0.0/24", "10.52.0.0/24", "10.53.0.0/24"]);
     assert.deepEqual(
       namespaceNames()
@@ -293,7 +307,7 @@ describe("pulumi-netns ls and gc against the kernel", { concurrency: false }, ()
     assert.equal(result.exitCode, 0, result.stdout);
     assert.match(result.stdout, /removed\s+bridge bb/);
     assert.match(result.stdout, /2 orphans found, 2 removed\./);
-    assert.deepEqual(links(scratch).sort(), ["br", "e0", "e0p", "fbr", "fgr", "lo"]);
+    assert.deepEqual(links(scratch).sort(), ["br", "e0", "e0p", "fbr", "fgr", "lo", unknownStaging].sort());
     assert.deepEqual(routes(scratch).sort(), ["10.50.0.0/24", "10.53.0.0/24"]);
     assert.ok(namespaceNames().includes(`${p}-b1`));
   });
