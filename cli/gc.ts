@@ -183,8 +183,7 @@ async function remove(entry: Entry, inventory: Inventory, view: StackView): Prom
       try {
         state = await routeShow(object.netns, key);
       } catch (e) {
-        if (isGone(e)) return gone("its namespace is gone");
-        throw e;
+        if (!isGone(e)) throw e;
       }
       if (!state) {
         await recordRelease(RECORD_DIRS.route, routeRecordFile(object.netns, object), mark);

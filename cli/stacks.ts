@@ -58,14 +58,14 @@ export async function readProjectStates(cwd: string, only?: string): Promise<Pro
   } catch (e) {
     return { project, dir, stacks: [], error: message(e) };
   }
-  const stacks: StackRead[] = [];
-  for (const name of names) {
-    try {
-      const view = stackView(name, project, await ws.exportStack(name));
-      stacks.push({ name, view, error: undefined });
-    } catch (e) {
-      stacks.push({ name, view: undefined, error: message(e) });
-    }
-  }
+  const stacks = await Promise.all(
+    names.map(async (name): Promise<StackRead> => {
+      try {
+        return { name, view: stackView(name, project, await ws.exportStack(name)), error: undefined };
+      } catch (e) {
+        return { name, view: undefined, error: message(e) };
+      }
+    }),
+  );
   return { project, dir, stacks, error: undefined };
 }
