@@ -31,9 +31,16 @@ export function findProjectDir(dir: string): string | undefined {
   }
 }
 
-/** An Automation API failure in one line: the command and what pulumi printed on stderr. */
-const message = (e: unknown): string =>
-  (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ").trim();
+/**
+ * An Automation API failure in one line: what pulumi said after `error:` on stderr (the message
+ * also repeats the command, its exit code and stdout).
+ */
+export function failureMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const stderr = /stderr: ([\s\S]*?)\n\s*err\?:/.exec(text)?.[1] ?? text;
+  const said = /(?:^|\n)error: ([\s\S]*)/.exec(stderr)?.[1] ?? stderr;
+  return said.replace(/\s*\n\s*/g, " ").trim();
+}
 
 /**
  * The states of the project in `cwd`: every stack, or only `only`. A stack whose state cannot be
@@ -51,19 +58,19 @@ export async function readProjectStates(cwd: string, only?: string): Promise<Pro
     ws = await LocalWorkspace.create({ workDir: dir });
     project = (await ws.projectSettings()).name;
   } catch (e) {
-    return { project: undefined, dir, stacks: [], error: message(e) };
+    return { project: undefined, dir, stacks: [], error: failureMessage(e) };
   }
   try {
     names = only !== undefined ? [only] : (await ws.listStacks()).map((s) => s.name);
   } catch (e) {
-    return { project, dir, stacks: [], error: message(e) };
+    return { project, dir, stacks: [], error: failureMessage(e) };
   }
   const stacks = await Promise.all(
     names.map(async (name): Promise<StackRead> => {
       try {
         return { name, view: stackView(name, project, await ws.exportStack(name)), error: undefined };
       } catch (e) {
-        return { name, view: undefined, error: message(e) };
+        return { name, view: undefined, error: failureMessage(e) };
       }
     }),
   );

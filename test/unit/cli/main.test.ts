@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { main } from "../../../cli/index";
 import type { Sources } from "../../../cli/ls";
-import type { ProjectStates } from "../../../cli/stacks";
+import { failureMessage, type ProjectStates } from "../../../cli/stacks";
 import { stackView } from "../../../cli/stackView";
 import { DEV, exported, inventory, mark, netnsRecord, NOW, ns, PROD } from "./fixtures";
 
@@ -179,5 +179,21 @@ describe("pulumi-netns command line", () => {
     const json = await run(["gc", "--stack", "nope", "--json"]);
     assert.equal(json.exitCode, 1);
     assert.match((JSON.parse(json.stdout) as { error: string }).error, /no stack nope/);
+  });
+});
+
+describe("failureMessage", () => {
+  it("keeps what pulumi said, in one line", () => {
+    // The shape of an Automation API CommandError's message.
+    const e = new Error(
+      "code: -2\n stdout: \n stderr: Command failed with exit code 1: pulumi stack ls --json --non-interactive\n" +
+        'error: unable to open state directory "file://./.pulumi-state": stat /x: no such file or directory\n\n' +
+        " err?: Error: Command failed with exit code 1: pulumi stack ls --json --non-interactive\n",
+    );
+    assert.equal(
+      failureMessage(e),
+      'unable to open state directory "file://./.pulumi-state": stat /x: no such file or directory',
+    );
+    assert.equal(failureMessage(new Error("plain\ntext")), "plain text");
   });
 });
