@@ -22,9 +22,21 @@ export function ownerMark(owned: Pick<Owned, "managedBy" | "stackInstance">): st
   return owned.stackInstance ? `${owned.stackInstance}/${owned.managedBy}` : owned.managedBy;
 }
 
-/** A mark, for messages: which stack instance and resource it names. */
-export function describeMark(mark: string): string {
+/** What an ownership mark names, each part decoded. */
+export interface ParsedMark {
+  /** Undefined for a mark made before stack instances (`<project>/<stack>/<kind>/<name>`). */
+  readonly instance: string | undefined;
+  readonly project: string;
+  readonly stack: string;
+  readonly kind: string;
+  /** The resource name (cut and ending in `~<hash>` when the mark was too long). */
+  readonly name: string;
+}
+
+/** Splits a mark into what it names; undefined when it has fewer than four parts. */
+export function parseMark(mark: string): ParsedMark | undefined {
   const parts = mark.split("/");
+  if (parts.length < 4) return undefined;
   const legacy = parts.length === 4 || !/^[A-Za-z0-9_-]{1,32}$/.test(parts[0] ?? "");
   const [instance, project, stack, kind, ...name] = legacy ? ["", ...parts] : parts;
   const decoded = (s: string | undefined) => {
@@ -34,7 +46,21 @@ export function describeMark(mark: string): string {
       return s ?? "";
     }
   };
-  const who = `${decoded(kind)} ${JSON.stringify(decoded(name.join("/")))} of stack ${decoded(project)}/${decoded(stack)}`;
+  return {
+    instance: instance === "" ? undefined : instance,
+    project: decoded(project),
+    stack: decoded(stack),
+    kind: decoded(kind),
+    name: decoded(name.join("/")),
+  };
+}
+
+/** A mark, for messages: which stack instance and resource it names. */
+export function describeMark(mark: string): string {
+  const parsed = parseMark(mark);
+  if (!parsed) return JSON.stringify(mark);
+  const { instance, project, stack, kind, name } = parsed;
+  const who = `${kind} ${JSON.stringify(name)} of stack ${project}/${stack}`;
   return instance ? `${who} (stack instance ${instance})` : `${who} (made before stack instances)`;
 }
 

@@ -121,8 +121,18 @@ export async function recordRemove(dir: string, file: string): Promise<void> {
   await rm(join(dir, file), { force: true });
 }
 
+/** A record as {@link recordList} finds it: with the time it was last written. */
+export interface ListedRecord extends OwnershipRecord {
+  /** mtime in milliseconds since the epoch: a claim is renewed by rewriting the record. */
+  readonly modifiedMs: number;
+}
+
+/** Whether a record written at `modifiedMs` may still be a create in progress (see recordClaim). */
+export const isFreshClaim = (modifiedMs: number, now = Date.now()): boolean =>
+  now - modifiedMs < CLAIM_IN_PROGRESS_MS;
+
 /** Every record in `dir` by file name (temporary files left out); an absent directory has none. */
-export async function recordList(dir: string): Promise<Map<string, OwnershipRecord>> {
+export async function recordList(dir: string): Promise<Map<string, ListedRecord>> {
   let files: string[];
   try {
     files = await readdir(dir);
@@ -130,10 +140,16 @@ export async function recordList(dir: string): Promise<Map<string, OwnershipReco
     if (isErrno(e, "ENOENT")) return new Map();
     throw e;
   }
-  const found = new Map<string, OwnershipRecord>();
+  const found = new Map<string, ListedRecord>();
   for (const file of files.filter((f) => !f.startsWith(".tmp-")).sort()) {
-    const record = await recordRead(dir, file);
-    if (record) found.set(file, record);
+    try {
+      const modifiedMs = (await stat(join(dir, file))).mtimeMs;
+      const record = await recordRead(dir, file);
+      if (record) found.set(file, { ...record, modifiedMs });
+    } catch (e) {
+      // Removed while we looked: it is not there any more.
+      if (!isErrno(e, "ENOENT")) throw e;
+    }
   }
   return found;
 }

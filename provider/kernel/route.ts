@@ -100,6 +100,58 @@ export async function routeShow(
   return parseRoute(json, key);
 }
 
+/** A route carrying our protocol, as {@link routeListOwned} finds it. */
+export interface OwnedRoute extends Required<RouteKey> {
+  readonly via: string | undefined;
+  readonly dev: string | undefined;
+}
+
+/**
+ * Every route carrying `protocol` (normally {@link OWNED_ROUTE_PROTOCOL}) in the namespace, IPv4
+ * and IPv6, in every table. A missing namespace raises NotFoundError (`missing: "netns"`).
+ * Equivalent to: `ip -j -d -N [-n NS] -4 route show table all proto P`, and the same with `-6`.
+ */
+export async function routeListOwned(
+  netns: string | undefined,
+  protocol: number = OWNED_ROUTE_PROTOCOL,
+  ip: Ip = defaultIp(),
+): Promise<OwnedRoute[]> {
+  const families = [4, 6] as const;
+  const lists = await Promise.all(
+    families.map((family) =>
+      ip.json<unknown>(["-d", "-N", `-${family}`, "route", "show", "table", "all", "proto", int(protocol)], {
+        netns,
+      }),
+    ),
+  );
+  return families.flatMap((family, i) => parseRouteList(lists[i], family));
+}
+
+/**
+ * Parses `ip -j -d -N -4|-6 route show table all ...` into route keys: `default` becomes
+ * `0.0.0.0/0` or `::/0`, host routes get their /32 or /128, a missing metric is 0 (IPv4 prints
+ * none for 0). Entries without a destination it can read are left out.
+ */
+export function parseRouteList(json: unknown, family: 4 | 6): OwnedRoute[] {
+  if (!Array.isArray(json)) throw new Error("ip -j route show: expected a JSON array");
+  const wanted = family === 6 ? "::/0" : "0.0.0.0/0";
+  const routes: OwnedRoute[] = [];
+  for (const r of json as Record<string, unknown>[]) {
+    if (typeof r !== "object" || r === null) continue;
+    const destination = parseDestination(r.dst, wanted);
+    if (destination === undefined) continue;
+    const nexthops = Array.isArray(r.nexthops) ? r.nexthops : undefined;
+    routes.push({
+      destination,
+      table: numeric(r.table, 254),
+      metric: numeric(r.metric, 0),
+      via: nexthops ? undefined : parseGateway(r),
+      dev: nexthops || typeof r.dev !== "string" ? undefined : r.dev,
+    });
+  }
+  return routes;
+}
+
 /** Picks the route at `key` out of `ip -d -N -j route show ... exact DEST`. */
 export function parseRoute(json: unknown, key: RouteKey): RouteState | undefined {
   if (!Array.isArray(json)) throw new Error("ip -j route show: expected a JSON array");

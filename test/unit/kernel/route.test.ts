@@ -8,6 +8,8 @@ import {
   routeApply,
   routeDelete,
   routeDeleteLine,
+  routeListOwned,
+  parseRouteList,
   routeReplaceLine,
   routeShow,
 } from "../../../provider/kernel/route";
@@ -194,5 +196,41 @@ describe("route command lines", () => {
       routeApply(undefined, routeAddLine({ ...spec, dev: "eth9" }), missingDev.ip),
       NotFoundError,
     );
+  });
+});
+
+describe("routeListOwned", () => {
+  // Recorded: `ip -j -d -N -n NS -4|-6 route show table all proto 110` (the filter drops "protocol").
+  const v4 =
+    '[{"type":"1","dst":"10.10.0.0/24","gateway":"10.9.0.2","dev":"lo","table":"100","scope":"0","metric":5,"flags":[]},' +
+    '{"type":"1","dst":"default","gateway":"10.9.0.2","dev":"lo","table":"254","scope":"0","flags":[]},' +
+    '{"type":"1","dst":"10.9.0.5","dev":"lo","table":"254","scope":"253","flags":[]}]';
+  const v6 =
+    '[{"type":"1","dst":"2001:db8::/64","dev":"lo","table":"254","scope":"0","metric":1024,"flags":[],"pref":"medium"}]';
+
+  it("lists both families in every table, with canonical keys", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: v4 }, { stdout: v6 }]);
+    const routes = await routeListOwned("h1", OWNED_ROUTE_PROTOCOL, ip);
+    assert.deepEqual(scripted.argvs, [
+      ["ip", "-j", "-n", "h1", "-d", "-N", "-4", "route", "show", "table", "all", "proto", "110"],
+      ["ip", "-j", "-n", "h1", "-d", "-N", "-6", "route", "show", "table", "all", "proto", "110"],
+    ]);
+    assert.deepEqual(
+      routes.map((r) => [r.destination, r.table, r.metric, r.via ?? "-", r.dev]),
+      [
+        ["10.10.0.0/24", 100, 5, "10.9.0.2", "lo"],
+        ["0.0.0.0/0", 254, 0, "10.9.0.2", "lo"],
+        ["10.9.0.5/32", 254, 0, "-", "lo"],
+        ["2001:db8::/64", 254, 1024, "-", "lo"],
+      ],
+    );
+  });
+
+  it("an IPv6 default route is ::/0", () => {
+    const [r] = parseRouteList(
+      JSON.parse('[{"dst":"default","gateway":"fd00::1","table":"254","metric":1024}]'),
+      6,
+    );
+    assert.equal(r?.destination, "::/0");
   });
 });

@@ -1,0 +1,176 @@
+// Abandoning a killed run: the engine is frozen the moment the first namespace of an `up` appears
+// and SIGKILLed (with its plugins) once the provider has finished the creates it had begun, so
+// the kernel holds namespaces the state never learned of. The documented way out (cancel,
+// refresh --clear-pending-creates, destroy, then `pulumi-netns gc --stack`) must leave nothing:
+// no namespace, link or record of the test, no object carrying the stack instance.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { takeInventory } from "../../provider/kernel/inventory";
+import { STACK_INSTANCE_RECORD_DIR } from "../../provider/kernel/stackInstance";
+import { parseMark } from "../../provider/ownership";
+import { inlineStack, repoRoot, type TestStack } from "../helpers/engine";
+import { uniquePrefix } from "../helpers/names";
+import {
+  assertNoLeaks,
+  engineProcess,
+  failureOf,
+  figure,
+  killTree,
+  leftovers,
+  recoverStack,
+  sleep,
+} from "../helpers/reliability";
+import { isRoot, requireRoot } from "../helpers/root";
+import { starProgram } from "./star";
+
+const HOSTS = 12;
+const p = uniquePrefix();
+const stackName = `${p}-abandon`;
+
+interface Cli {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built `pulumi-netns` command in the stack's project directory, with its backend. */
+function cli(ts: TestStack, args: readonly string[]): Promise<Cli> {
+  const ws = ts.stack.workspace as LocalWorkspace;
+  const bin = path.join(process.env.PULUMI_NETNS_PULUMI_ROOT ?? "", "bin");
+  const env = {
+    ...process.env,
+    ...ws.envVars,
+    PULUMI_HOME: ws.pulumiHome ?? "",
+    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+  };
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, "dist", "cli", "index.js"), ...args],
+      { cwd: ws.workDir, env },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ exitCode: code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Everything on the host whose mark names stack instance `instance`, read afresh. */
+async function carrying(instance: string): Promise<string[]> {
+  const inventory = await takeInventory();
+  const named = (mark: string | undefined) => mark !== undefined && parseMark(mark)?.instance === instance;
+  return [
+    ...inventory.namespaces.filter((n) => named(n.mark)).map((n) => `namespace ${n.name}`),
+    ...inventory.links.filter((l) => named(l.mark)).map((l) => `link ${l.name}`),
+    ...inventory.records.filter((r) => named(r.mark)).map((r) => `record ${r.kind}/${r.file}`),
+  ];
+}
+
+const namespaceCount = () => readdirSync("/run/netns").filter((n) => n.startsWith(p)).length;
+
+describe("abandon a killed run: cancel, refresh --clear-pending-creates, destroy, gc", () => {
+  let ts: TestStack | undefined;
+  before(async () => {
+    if (isRoot()) ts = await inlineStack({ stackName, program: starProgram(p, HOSTS) });
+  });
+  after(async () => {
+    try {
+      await ts?.dispose();
+    } finally {
+      if (isRoot()) assertNoLeaks(p);
+    }
+  });
+
+  test("after gc nothing of the killed run remains", async (t) => {
+    if (!requireRoot(t) || !ts) return;
+    const { stack } = ts;
+
+    // Freeze the engine when the first namespace appears, so it records none of the creates in
+    // flight; the provider plugin runs on and finishes them; then kill the whole tree.
+    let killed: string[] | undefined;
+    const running = stack.up({ onOutput: () => undefined });
+    let finished = false;
+    void running.finally(() => (finished = true)).catch(() => undefined);
+    while (!finished && !killed) {
+      const engine = engineProcess(stackName);
+      if (engine !== undefined && namespaceCount() > 0) {
+        process.kill(engine, "SIGSTOP");
+        await sleep(2000);
+        killed = killTree(engine);
+      }
+      await sleep(5);
+    }
+    assert.ok(killed, "the up finished before any namespace appeared");
+    assert.ok(await failureOf(running), "the killed up fails");
+    const made = namespaceCount();
+
+    const { pendingCleared } = await recoverStack(stack); // pulumi cancel, refresh --clear-pending-creates
+    const deployment = await stack.exportStack();
+    const instance = (
+      deployment.deployment.resources as { type: string; outputs?: { instance?: string } }[]
+    ).find((r) => r.type.endsWith(":StackInstance"))?.outputs?.instance;
+    assert.match(instance ?? "", /^[0-9a-f]{16}$/, "the stack instance was created before the kill");
+    await stack.destroy({ onOutput: () => undefined });
+
+    const left = leftovers(p);
+    t.diagnostic(
+      `namespaces made ${made}, pending operations cleared ${pendingCleared}, left after destroy: ` +
+        `${left.namespaces.length} namespaces, ${left.records.length} records`,
+    );
+    assert.ok(left.namespaces.length > 0, "the killed run made namespaces its state never learned of");
+    assert.ok(
+      existsSync(path.join(STACK_INSTANCE_RECORD_DIR, instance!)),
+      "destroy recorded the instance as destroyed, since objects still carry it",
+    );
+
+    const listing = await cli(ts, ["ls", "--stack", stackName]);
+    assert.equal(listing.exitCode, 0, listing.stderr);
+    for (const name of left.namespaces) {
+      assert.match(listing.stdout, new RegExp(`ORPHAN\\s+namespace ${name}\\b`), listing.stdout);
+    }
+
+    const dry = await cli(ts, ["gc", "--stack", stackName, "--dry-run"]);
+    assert.equal(dry.exitCode, 0, dry.stderr);
+    assert.deepEqual(leftovers(p), left, "--dry-run removed nothing");
+
+    const gc = await cli(ts, ["gc", "--stack", stackName, "--json"]);
+    assert.equal(gc.exitCode, 0, `${gc.stdout}\n${gc.stderr}`);
+    const report = JSON.parse(gc.stdout) as {
+      found: number;
+      removed: number;
+      objects: { description: string; outcome: string }[];
+    };
+    figure(`abandon after a kill: orphans found ${report.found}, removed ${report.removed}`);
+    assert.equal(report.removed, report.found);
+    const removedNamespaces = report.objects
+      .filter((o) => o.description.startsWith("namespace "))
+      .map((o) => o.description.split(" ")[1])
+      .sort();
+    assert.deepEqual(removedNamespaces, [...left.namespaces].sort());
+
+    assert.deepEqual(leftovers(p), { namespaces: [], links: [], records: [] }, "nothing with the prefix");
+    assert.deepEqual(await carrying(instance!), [], "nothing carries the stack instance");
+    assert.ok(
+      !existsSync(path.join(STACK_INSTANCE_RECORD_DIR, instance!)),
+      "its destroyed-instance record went",
+    );
+    const routeRecords = existsSync("/run/pulumi-netns/route") ? readdirSync("/run/pulumi-netns/route") : [];
+    for (const file of routeRecords) {
+      let text: string;
+      try {
+        text = readFileSync(`/run/pulumi-netns/route/${file}`, "utf8");
+      } catch {
+        continue;
+      }
+      assert.ok(!text.includes(instance!), `route record ${file} names the instance`);
+    }
+    const again = await cli(ts, ["gc", "--stack", stackName]);
+    assert.equal(again.exitCode, 0);
+    assert.match(again.stdout, /no orphans of this stack/);
+  });
+});
