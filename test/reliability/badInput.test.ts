@@ -168,10 +168,15 @@ const previews: Preview[] = [
   {
     title: "routes: two resources wanting one route key",
     program: () => {
-      new netns.Route("bad", { namespace: hub().name, destination: "10.9.0.0/24", dev: "lo" });
-      new netns.Route("bad2", { namespace: hub().name, destination: "10.9.0.0/24", dev: "lo" });
+      const h = hub();
+      const first = new netns.Route("first", { namespace: h.name, destination: "10.9.0.0/24", dev: "lo" });
+      new netns.Route(
+        "bad",
+        { namespace: h.name, destination: "10.9.0.0/24", dev: "lo" },
+        { dependsOn: [first] },
+      );
     },
-    expect: [["destination", /also declared by Route/]],
+    expect: [["destination", /also declared by Route first/]],
   },
   {
     title: "bridge: STP with a forwardDelay under 2 s",
