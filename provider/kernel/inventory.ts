@@ -6,6 +6,7 @@ import { defaultIp, isOwnedGroup, MARK_PREFIX, type Ip } from "./ip";
 import { linkList, linkShow, type LinkState } from "./link";
 import { NETNS_MARK_DIR, netnsIdentity, netnsIsStaleFile, netnsList } from "./netns";
 import { recordList } from "./records";
+import { TAP_STAGING_NAME } from "./tuntap";
 import { OWNED_ROUTE_PROTOCOL, ROUTE_RECORD_DIR, routeListOwned, type OwnedRoute } from "./route";
 import { STACK_INSTANCE_RECORD_DIR } from "./stackInstance";
 
@@ -70,16 +71,13 @@ export const RECORD_DIRS: Readonly<Record<RecordKind, string>> = {
   instance: STACK_INSTANCE_RECORD_DIR,
 };
 
-/** The name a tap has while it is created (see tapStagingName): "pnt" and 12 base32 digits. */
-const STAGING_NAME = /^pnt[a-z2-7]{12}$/;
-
 /** Whether a link shows a sign of pulumi-netns: a mark in its alias, our device group, a staging name. */
 export function carriesSign(link: Pick<LinkState, "name" | "kind" | "alias" | "group">): boolean {
   if (link.name === "lo") return false; // its alias is the namespace's mark
   return (
     link.alias?.startsWith(MARK_PREFIX) === true ||
     isOwnedGroup(link.group) ||
-    (link.kind === "tun" && STAGING_NAME.test(link.name))
+    (link.kind === "tun" && TAP_STAGING_NAME.test(link.name))
   );
 }
 

@@ -18,6 +18,9 @@ export interface TapOptions {
   readonly stagingName: string;
 }
 
+/** What every {@link tapStagingName} looks like. */
+export const TAP_STAGING_NAME = /^pns[a-z2-7]{12}$/;
+
 /**
  * The name a tap is created under before it gets its group and its real name. `ip tuntap add`
  * (the TUNSETIFF ioctl) cannot set a device group, so a tap made under its real name would be
