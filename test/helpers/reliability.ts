@@ -313,3 +313,20 @@ export async function killedAt(
   );
   return killed;
 }
+
+/**
+ * The crash suites' cycle: `up` killed at `point`, the documented recovery (cancel, refresh
+ * --clear-pending-creates), then an `up` that must succeed.
+ */
+export async function upKilledThenRecovered(
+  stackName: string,
+  stack: Stack,
+  point: KillPoint,
+  t: { diagnostic(message: string): void },
+): Promise<void> {
+  await killedAt(stackName, point, (onEvent) => stack.up({ onEvent, onOutput: () => undefined }));
+  const { pendingCleared } = await recoverStack(stack);
+  t.diagnostic(`pending operations cleared: ${pendingCleared}`);
+  const up = await stack.up({ onOutput: () => undefined });
+  assert.equal(up.summary.result, "succeeded");
+}

@@ -12,10 +12,11 @@ import {
   assertNoLeaks,
   figure,
   killedAt,
+  recoverStack,
+  upKilledThenRecovered,
   type KillPoint,
   leftovers,
   pingEventually,
-  recoverStack,
 } from "../helpers/reliability";
 import { isRoot, requireRoot } from "../helpers/root";
 import { providers } from "../../provider";
@@ -97,11 +98,7 @@ describe(`crash: SIGKILL of engine and plugins on a ${HOSTS}-host star`, { concu
     test(title, async (t) => {
       if (!requireRoot(t) || !ts) return;
       const { stack } = ts;
-      await killedAt(stackName, point, (onEvent) => stack.up({ onEvent, onOutput: () => undefined }));
-      const { pendingCleared } = await recoverStack(stack);
-      t.diagnostic(`pending operations cleared: ${pendingCleared}`);
-      const up = await stack.up({ onOutput: () => undefined });
-      assert.equal(up.summary.result, "succeeded");
+      await upKilledThenRecovered(stackName, stack, point, t);
       await assertStarWorks(ts);
       survived.up += 1;
 

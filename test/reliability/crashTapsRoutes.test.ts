@@ -17,7 +17,7 @@ import { ownerMark } from "../../provider/ownership";
 import { inlineStack, type TestStack } from "../helpers/engine";
 import { uniquePrefix } from "../helpers/names";
 import { ip, ipJson, linkOf, removeByPrefix } from "../helpers/readback";
-import { assertNoLeaks, figure, killedAt, type KillPoint, recoverStack } from "../helpers/reliability";
+import { assertNoLeaks, figure, upKilledThenRecovered, type KillPoint } from "../helpers/reliability";
 import { isRoot, requireRoot } from "../helpers/root";
 
 const TAPS = 12;
@@ -101,11 +101,7 @@ describe("crash: SIGKILL inside tap and route creation", { concurrency: false },
     test(`up killed ${point.title}`, async (t) => {
       if (!requireRoot(t) || !ts) return;
       const { stack } = ts;
-      await killedAt(stackName, point, (onEvent) => stack.up({ onEvent, onOutput: () => undefined }));
-      const { pendingCleared } = await recoverStack(stack);
-      t.diagnostic(`pending operations cleared: ${pendingCleared}`);
-      const up = await stack.up({ onOutput: () => undefined });
-      assert.equal(up.summary.result, "succeeded");
+      await upKilledThenRecovered(stackName, stack, point, t);
       assert.deepEqual(
         taps().sort(),
         Array.from({ length: TAPS }, (_, i) => `tap${i}`).sort(),
