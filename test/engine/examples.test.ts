@@ -39,7 +39,17 @@ describe("examples through their whole life", { concurrency: false }, () => {
     const s = await projectStack({ stackName: `${p}-thb`, workDir: example("two-hosts-bridge") });
     try {
       await setConfig(s, { namespacePrefix: `${p}-` });
-      await s.stack.up();
+      const { outputs } = await s.stack.up();
+      // The stack's own probes pinged each host from the other during up.
+      assert.deepEqual(
+        (outputs.reachability?.value as string[]).map((seen) =>
+          seen.replace(/: .*, 3 received, .*/, ": 3 received"),
+        ),
+        [
+          `ping 10.0.1.2 from namespace ${p}-net0: 3 received`,
+          `ping 10.0.1.1 from namespace ${p}-net1: 3 received`,
+        ],
+      );
       const [hub, net0, net1] = ["bridge", "net0", "net1"].map((n) => `${p}-${n}`) as [
         string,
         string,
@@ -53,17 +63,17 @@ describe("examples through their whole life", { concurrency: false }, () => {
 
       await s.stack.preview({ expectNoChanges: true });
 
-      // In place: the cables' MTU.
+      // In place: the cables' MTU. The two probes check the changed path again (replaced, re-run).
       const ifindex = linkOf(net0, "net0-bridge").ifindex;
       await setConfig(s, { mtu: "1400" });
-      assert.deepEqual(await previewChanges(s), { update: 2 });
+      assert.deepEqual(await previewChanges(s), { update: 2, replace: 2 });
       await s.stack.up();
       assert.equal(linkOf(net0, "net0-bridge").mtu, 1400);
       assert.equal(linkOf(net0, "net0-bridge").ifindex, ifindex, "updated, not re-created");
 
-      // A rename replaces the bridge; its ports follow in place.
+      // A rename replaces the bridge; its ports follow in place; the probes run again.
       await setConfig(s, { bridgeName: "br1" });
-      assert.deepEqual(await previewChanges(s), { replace: 1, update: 2 });
+      assert.deepEqual(await previewChanges(s), { replace: 3, update: 2 });
       await s.stack.up();
       assert.equal(linkOf(hub, "bridge-net0").master, "br1");
       assert.equal(ipJson(["-n", hub, "link", "show", "type", "bridge"]).length, 1, "the old bridge is gone");
