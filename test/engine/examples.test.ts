@@ -1,7 +1,9 @@
 // Each example through its whole life with the real CLI: up and kernel checks, a no-change
 // preview, an in-place update, a rename that replaces, drift repaired by refresh + up, destroy.
+// The iperf example's life is a service's: started on up, kept across updates, stopped on destroy.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
@@ -240,6 +242,56 @@ describe("examples through their whole life", { concurrency: false }, () => {
       assert.deepEqual(leftovers(p), []);
     } finally {
       await s.dispose();
+    }
+  });
+
+  test("iperf", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-iperf`, workDir: example("iperf") });
+    const serverNamespace = `${p}-server`;
+    const pidFile = `/run/iperf3-${serverNamespace}.pid`;
+    /** The pid in the pidfile, if that process still is iperf3. */
+    const iperfServerPid = (pid = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : "") =>
+      pid !== "" &&
+      existsSync(`/proc/${pid}/comm`) &&
+      readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "iperf3"
+        ? pid
+        : undefined;
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-`, seconds: "1" });
+      const { outputs } = await s.stack.up();
+      const pid = iperfServerPid();
+      assert.ok(pid, "the iperf3 server runs after up");
+      assert.equal(
+        execFileSync("ip", ["netns", "identify", pid], { encoding: "utf8" }).trim(),
+        serverNamespace,
+        "inside the server's namespace",
+      );
+      assert.match(
+        String(outputs.serverAnswered?.value),
+        /^tcp 10\.30\.0\.1:5201 from namespace .*: connected after/,
+      );
+      const first = outputs.throughputGbps?.value as number;
+      assert.ok(first > 0.1, `measured ${first} Gbit/s from client to server`);
+      await s.stack.preview({ expectNoChanges: true });
+
+      // A new MTU updates both cables and measures again; the server keeps running.
+      await setConfig(s, { mtu: "9000" });
+      assert.deepEqual(await previewChanges(s), { update: 2, replace: 1 });
+      const second = await s.stack.up();
+      assert.equal(linkOf(`${p}-client`, "eth0").mtu, 9000);
+      assert.ok((second.outputs.throughputGbps?.value as number) > 0.1);
+      assert.equal(iperfServerPid(pid), pid, "the same server still runs");
+
+      await s.stack.destroy();
+      assert.equal(iperfServerPid(pid), undefined, "destroy stopped the server");
+      assert.equal(existsSync(pidFile), false, "and removed its pidfile");
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+      const left = iperfServerPid();
+      if (left) process.kill(Number(left));
     }
   });
 });
