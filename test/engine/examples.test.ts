@@ -196,7 +196,17 @@ describe("examples through their whole life", { concurrency: false }, () => {
     };
     try {
       await setConfig(s, { namespacePrefix: `${p}-` });
-      await s.stack.up();
+      const { outputs } = await s.stack.up();
+      // The stack's own probes crossed the router both ways in both families during up.
+      assert.deepEqual(
+        (outputs.reachability?.value as string[]).map((seen) => seen.replace(/: .*, 3 received, .*/, "")),
+        [
+          `ping 10.2.0.2 from namespace ${h1}`,
+          `ping fd00:2::2 from namespace ${h1}`,
+          `ping 10.1.0.2 from namespace ${h2}`,
+          `ping fd00:1::2 from namespace ${h2}`,
+        ],
+      );
       const routes = (ns: string, family: "-4" | "-6") =>
         ipJson<{ dst: string; gateway: string; dev: string }[]>([
           "-n",
@@ -218,7 +228,8 @@ describe("examples through their whole life", { concurrency: false }, () => {
       await s.stack.preview({ expectNoChanges: true });
 
       await setConfig(s, { mtu: "1280" });
-      assert.deepEqual(await previewChanges(s), { update: 2 });
+      // The cables change in place; the four probes check the changed path again.
+      assert.deepEqual(await previewChanges(s), { update: 2, replace: 4 });
       await s.stack.up();
       assert.equal(linkOf(h1, "eth0").mtu, 1280);
 
