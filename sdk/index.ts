@@ -1,5 +1,6 @@
 export { Bridge, type BridgeArgs } from "./bridge";
 export { Namespace, type NamespaceArgs } from "./namespace";
+export { Probe, type ProbeArgs } from "./probe";
 export { Route, type RouteArgs } from "./route";
 export { TapDevice, type TapDeviceArgs } from "./tapDevice";
 export { VethPair, type VethPairArgs } from "./vethPair";

@@ -24,20 +24,37 @@ const subnets = [1, 2].map((n) => {
   });
   // Routing through the cable's own output makes each route wait for its link, and follow it
   // in place if the link is renamed.
-  for (const [family, via] of Object.entries(gateway)) {
-    new netns.Route(`h${n}-default-${family}`, {
-      namespace: host.name,
-      destination: "default",
-      via,
-      dev: cable.a.name,
-    });
-  }
-  return { host, address: { v4: `10.${n}.0.2`, v6: `fd00:${n}::2` } };
+  const routes = Object.entries(gateway).map(
+    ([family, via]) =>
+      new netns.Route(`h${n}-default-${family}`, {
+        namespace: host.name,
+        destination: "default",
+        via,
+        dev: cable.a.name,
+      }),
+  );
+  return { name: `h${n}`, host, cable, routes, address: { v4: `10.${n}.0.2`, v6: `fd00:${n}::2` } };
 });
 
+// Verify after apply: each host reaches the other through the router, in both families. The
+// probes run again whenever a cable or a route on the way changes.
+const [s1, s2] = subnets as [(typeof subnets)[number], (typeof subnets)[number]];
+const onTheWay = [router, ...subnets.flatMap((s) => [s.cable, ...s.routes])];
+const triggers = subnets.flatMap((s) => [s.cable.a, s.cable.b, ...s.routes.map((r) => [r.via, r.dev])]);
+const probes = [
+  [s1, s2],
+  [s2, s1],
+].flatMap(([from, to]) =>
+  (["v4", "v6"] as const).map(
+    (family) =>
+      new netns.Probe(
+        `${from!.name}-reaches-${to!.name}-${family}`,
+        { from: from!.host.name, to: to!.address[family], triggers },
+        { dependsOn: onTheWay },
+      ),
+  ),
+);
+
 export const hosts = subnets.map((s) => ({ namespace: s.host.name, addresses: s.address }));
-/** Run this (as root) to see h1 reach h2 through the router, over IPv4 and IPv6. */
-export const proof = [
-  ["ip", "netns", "exec", `${prefix}h1`, "ping", "-c", "1", "10.2.0.2"],
-  ["ip", "netns", "exec", `${prefix}h1`, "ping", "-6", "-c", "1", "fd00:2::2"],
-];
+/** What the probes saw: h1 and h2 reaching each other through the router, over IPv4 and IPv6. */
+export const reachability = probes.map((p) => p.seen);

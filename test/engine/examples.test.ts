@@ -1,8 +1,9 @@
 // Each example through its whole life with the real CLI: up and kernel checks, a no-change
 // preview, an in-place update, a rename that replaces, drift repaired by refresh + up, destroy.
+// The iperf example's life is a service's: started on up, kept across updates, stopped on destroy.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
@@ -60,7 +61,17 @@ describe("examples through their whole life", { concurrency: false }, () => {
     const s = await projectStack({ stackName: `${p}-thb`, workDir: example("two-hosts-bridge") });
     try {
       await setConfig(s, { namespacePrefix: `${p}-` });
-      await s.stack.up();
+      const { outputs } = await s.stack.up();
+      // The stack's own probes pinged each host from the other during up.
+      assert.deepEqual(
+        (outputs.reachability?.value as string[]).map((seen) =>
+          seen.replace(/: .*, 3 received, .*/, ": 3 received"),
+        ),
+        [
+          `ping 10.0.1.2 from namespace ${p}-net0: 3 received`,
+          `ping 10.0.1.1 from namespace ${p}-net1: 3 received`,
+        ],
+      );
       const [hub, net0, net1] = ["bridge", "net0", "net1"].map((n) => `${p}-${n}`) as [
         string,
         string,
@@ -74,17 +85,17 @@ describe("examples through their whole life", { concurrency: false }, () => {
 
       await s.stack.preview({ expectNoChanges: true });
 
-      // In place: the cables' MTU.
+      // In place: the cables' MTU. The two probes check the changed path again (replaced, re-run).
       const ifindex = linkOf(net0, "net0-bridge").ifindex;
       await setConfig(s, { mtu: "1400" });
-      assert.deepEqual(await previewChanges(s), { update: 2 });
+      assert.deepEqual(await previewChanges(s), { update: 2, replace: 2 });
       await s.stack.up();
       assert.equal(linkOf(net0, "net0-bridge").mtu, 1400);
       assert.equal(linkOf(net0, "net0-bridge").ifindex, ifindex, "updated, not re-created");
 
-      // A rename replaces the bridge; its ports follow in place.
+      // A rename replaces the bridge; its ports follow in place; the probes run again.
       await setConfig(s, { bridgeName: "br1" });
-      assert.deepEqual(await previewChanges(s), { replace: 1, update: 2 });
+      assert.deepEqual(await previewChanges(s), { replace: 3, update: 2 });
       await s.stack.up();
       assert.equal(linkOf(hub, "bridge-net0").master, "br1");
       assert.equal(ipJson(["-n", hub, "link", "show", "type", "bridge"]).length, 1, "the old bridge is gone");
@@ -205,7 +216,17 @@ describe("examples through their whole life", { concurrency: false }, () => {
     };
     try {
       await setConfig(s, { namespacePrefix: `${p}-` });
-      await s.stack.up();
+      const { outputs } = await s.stack.up();
+      // The stack's own probes crossed the router both ways in both families during up.
+      assert.deepEqual(
+        (outputs.reachability?.value as string[]).map((seen) => seen.replace(/: .*, 3 received, .*/, "")),
+        [
+          `ping 10.2.0.2 from namespace ${h1}`,
+          `ping fd00:2::2 from namespace ${h1}`,
+          `ping 10.1.0.2 from namespace ${h2}`,
+          `ping fd00:1::2 from namespace ${h2}`,
+        ],
+      );
       const routes = (ns: string, family: "-4" | "-6") =>
         ipJson<{ dst: string; gateway: string; dev: string }[]>([
           "-n",
@@ -227,7 +248,8 @@ describe("examples through their whole life", { concurrency: false }, () => {
       await s.stack.preview({ expectNoChanges: true });
 
       await setConfig(s, { mtu: "1280" });
-      assert.deepEqual(await previewChanges(s), { update: 2 });
+      // The cables change in place; the four probes check the changed path again.
+      assert.deepEqual(await previewChanges(s), { update: 2, replace: 4 });
       await s.stack.up();
       assert.equal(linkOf(h1, "eth0").mtu, 1280);
 
@@ -251,6 +273,56 @@ describe("examples through their whole life", { concurrency: false }, () => {
       assert.deepEqual(leftovers(p), []);
     } finally {
       await s.dispose();
+    }
+  });
+
+  test("iperf", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-iperf`, workDir: example("iperf") });
+    const serverNamespace = `${p}-server`;
+    const pidFile = `/run/iperf3-${serverNamespace}.pid`;
+    /** The pid in the pidfile, if that process still is iperf3. */
+    const iperfServerPid = (pid = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : "") =>
+      pid !== "" &&
+      existsSync(`/proc/${pid}/comm`) &&
+      readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "iperf3"
+        ? pid
+        : undefined;
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-`, seconds: "1" });
+      const { outputs } = await s.stack.up();
+      const pid = iperfServerPid();
+      assert.ok(pid, "the iperf3 server runs after up");
+      assert.equal(
+        execFileSync("ip", ["netns", "identify", pid], { encoding: "utf8" }).trim(),
+        serverNamespace,
+        "inside the server's namespace",
+      );
+      assert.match(
+        String(outputs.serverAnswered?.value),
+        /^tcp 10\.30\.0\.1:5201 from namespace .*: connected after/,
+      );
+      const first = outputs.throughputGbps?.value as number;
+      assert.ok(first > 0.1, `measured ${first} Gbit/s from client to server`);
+      await s.stack.preview({ expectNoChanges: true });
+
+      // A new MTU updates both cables and measures again; the server keeps running.
+      await setConfig(s, { mtu: "9000" });
+      assert.deepEqual(await previewChanges(s), { update: 2, replace: 1 });
+      const second = await s.stack.up();
+      assert.equal(linkOf(`${p}-client`, "eth0").mtu, 9000);
+      assert.ok((second.outputs.throughputGbps?.value as number) > 0.1);
+      assert.equal(iperfServerPid(pid), pid, "the same server still runs");
+
+      await s.stack.destroy();
+      assert.equal(iperfServerPid(pid), undefined, "destroy stopped the server");
+      assert.equal(existsSync(pidFile), false, "and removed its pidfile");
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+      const left = iperfServerPid();
+      if (left) process.kill(Number(left));
     }
   });
 });

@@ -1,5 +1,6 @@
 // Drives the real Pulumi CLI through the Automation API: a local file backend and a
-// PULUMI_HOME in a temporary directory per stack, an empty passphrase, no network.
+// PULUMI_HOME in a temporary directory per stack (its plugins the machine's), an empty
+// passphrase, no network.
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -39,12 +40,26 @@ interface StackOptions {
   readonly config?: ConfigMap;
 }
 
+/** The machine's plugin cache (`$PULUMI_HOME/plugins`), where setup installs the command plugin. */
+function pluginCache(): string {
+  const plugins = process.env.PULUMI_NETNS_PLUGINS;
+  if (!plugins) {
+    throw new Error("PULUMI_NETNS_PLUGINS is not set: run `bash scripts/setup` and `. scripts/env.sh` first");
+  }
+  return plugins;
+}
+
 async function engineEnv(stackName: string) {
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), `${stackName}-`));
   await fs.mkdir(path.join(scratch, "state"));
+  // A home of its own per stack, sharing only the installed plugins (the command plugin): with
+  // downloads off the engine looks for them there. Found on PATH instead, it would warn on every run.
+  const pulumiHome = path.join(scratch, "home");
+  await fs.mkdir(pulumiHome);
+  await fs.symlink(pluginCache(), path.join(pulumiHome, "plugins"));
   return {
     scratch,
-    pulumiHome: path.join(scratch, "home"),
+    pulumiHome,
     envVars: {
       PULUMI_CONFIG_PASSPHRASE: "",
       PULUMI_BACKEND_URL: `file://${path.join(scratch, "state")}`,

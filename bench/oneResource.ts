@@ -1,0 +1,156 @@
+// The fixed cost of `pulumi up`: the CLI, the language host, starting the program, compiling its
+// TypeScript, the plugins. A project holding one netns.Namespace is deployed with `pulumi up --yes`
+// (preview, then update) from the command line, as a user runs it, once per way of running the
+// program. Runs are interleaved so a busy moment on the machine spreads over every variant.
+//
+//   node dist/bench/oneResource.js [runs]      (as root, after `. scripts/env.sh`)
+//
+// BENCH_BINS="name=DIR,..." adds sets of Pulumi parts to compare (each DIR holds pulumi,
+// pulumi-language-nodejs and pulumi-resource-pulumi-nodejs); `official` is the set setup installed.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { sweep, timed } from "./proc";
+
+const execFileP = promisify(execFile);
+
+const repoRoot = resolve(__dirname, "../..");
+
+interface Variant {
+  readonly name: string;
+  readonly bin: string;
+  /** Pulumi.yaml's `runtime.options`. */
+  readonly options?: Record<string, unknown>;
+  /** Extra tsconfig compiler options. */
+  readonly compilerOptions?: Record<string, unknown>;
+}
+
+function variants(): Variant[] {
+  const official = process.env.PULUMI_NETNS_PULUMI_ROOT;
+  if (!official) throw new Error("PULUMI_NETNS_PULUMI_ROOT is not set: run `. scripts/env.sh` first");
+  const bin = join(official, "bin");
+  const extra = (process.env.BENCH_BINS ?? "")
+    .split(",")
+    .filter((s) => s.includes("="))
+    .flatMap((s): Variant[] => {
+      const [name, dir] = s.split("=") as [string, string];
+      return [
+        { name: `${name} host, type-checked (ts-node)`, bin: dir },
+        {
+          name: `${name} host, transpile only (tsconfig noCheck)`,
+          bin: dir,
+          compilerOptions: { noCheck: true },
+        },
+      ];
+    });
+  return [
+    ...extra,
+    { name: "official host, type-checked (ts-node)", bin },
+    { name: "official host, transpile only (tsconfig noCheck)", bin, compilerOptions: { noCheck: true } },
+    { name: "official host, Node strips the types (typescript: false)", bin, options: { typescript: false } },
+  ];
+}
+
+const PROGRAM = `import * as netns from "pulumi-netns";
+const ns = new netns.Namespace("one", { name: process.env.BENCH_NAMESPACE });
+export const inode = ns.inode;
+`;
+
+/** One `pulumi up --yes` of a fresh stack; its seconds. Destroys and removes everything after. */
+async function once(v: Variant, prefix: string): Promise<number> {
+  const scratch = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  const resultsDir = join(repoRoot, "bench", "results");
+  await mkdir(resultsDir, { recursive: true });
+  // Inside the repository, so the program finds pulumi-netns and @pulumi/pulumi in node_modules.
+  const project = await mkdtemp(join(resultsDir, ".work-"));
+  const home = join(scratch, "home");
+  await mkdir(home);
+  if (process.env.PULUMI_NETNS_PLUGINS)
+    await symlink(process.env.PULUMI_NETNS_PLUGINS, join(home, "plugins"));
+  const runtime = v.options
+    ? `runtime:\n  name: nodejs\n  options: ${JSON.stringify(v.options)}\n`
+    : "runtime: nodejs\n";
+  await writeFile(join(project, "Pulumi.yaml"), `name: ${prefix}\n${runtime}`);
+  await writeFile(join(project, "package.json"), JSON.stringify({ name: prefix, main: "index.ts" }));
+  await writeFile(join(project, "index.ts"), PROGRAM);
+  await writeFile(
+    join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2023",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        strict: true,
+        skipLibCheck: true,
+        types: ["node"],
+        ...v.compilerOptions,
+      },
+      files: ["index.ts"],
+    }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${v.bin}:${process.env.PATH ?? ""}`,
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${scratch}`,
+    PULUMI_CONFIG_PASSPHRASE: "",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    BENCH_NAMESPACE: `${prefix}-one`,
+  };
+  delete env.PULUMI_NODEJS_TRANSPILE_ONLY;
+  const pulumi = (...args: string[]) =>
+    execFileP("pulumi", args, { cwd: project, env, maxBuffer: 16 << 20 }).catch(
+      (e: { stderr?: string; stdout?: string }) => {
+        throw new Error(`pulumi ${args.join(" ")} (${v.name}) failed: ${e.stdout ?? ""}${e.stderr ?? ""}`, {
+          cause: e,
+        });
+      },
+    );
+  try {
+    await pulumi("stack", "init", "bench");
+    const { seconds } = await timed(() => pulumi("up", "--yes", "--non-interactive"));
+    await pulumi("destroy", "--yes", "--non-interactive");
+    await pulumi("stack", "rm", "--yes", "--non-interactive");
+    return seconds;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+    await rm(project, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(): Promise<void> {
+  const runs = Number(process.argv[2] ?? 5);
+  const all = variants();
+  const prefix = `pnb${randomBytes(2).toString("hex")}`;
+  const seconds = new Map(all.map((v) => [v.name, [] as number[]]));
+  try {
+    // One untimed round warms the disk cache and Node's compile cache for every variant.
+    for (let round = 0; round <= runs; round++) {
+      for (const v of all) {
+        const s = await once(v, prefix);
+        if (round > 0) seconds.get(v.name)?.push(s);
+      }
+    }
+  } finally {
+    const left = await sweep(prefix);
+    if (left.length > 0) console.error(`removed leftovers: ${left.join(", ")}`);
+  }
+  console.log(`pulumi up --yes of one netns.Namespace, ${runs} runs each (seconds)`);
+  console.log("| how the program runs | median | min | max |\n| --- | ---: | ---: | ---: |");
+  for (const v of all) {
+    const xs = seconds.get(v.name) ?? [];
+    const f = (x: number) => x.toFixed(2);
+    console.log(`| ${v.name} | ${f(median(xs))} | ${f(Math.min(...xs))} | ${f(Math.max(...xs))} |`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,75 @@
+// The program `netns.Probe` has @pulumi/command run once the topology is up:
+// `node dist/provider/probe.js DESCRIPTION`, with the probe's spec as JSON in PULUMI_NETNS_PROBE.
+// It prints what it saw and exits 0 when the target answered; otherwise it says, on stderr, which
+// namespace could not reach which address and what came back, and exits 1, which fails `pulumi up`.
+import { type ProbeOutcome, pingFrom, tcpConnectFrom } from "./kernel/probe";
+import { formatPath } from "./schema/common";
+import { describeProbe, probeSchema, type ProbeSpec } from "./schema/probe";
+
+/** The environment variable that carries the spec (JSON). */
+export const PROBE_SPEC_VARIABLE = "PULUMI_NETNS_PROBE";
+
+/** Parses and validates a spec; throws an Error naming every bad field. */
+export function parseProbeSpec(json: string | undefined): ProbeSpec {
+  if (json === undefined)
+    throw new Error(`${PROBE_SPEC_VARIABLE} is not set: netns.Probe passes the probe there`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`${PROBE_SPEC_VARIABLE} is not JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const result = probeSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${formatPath(i.path) || "(spec)"}: ${i.message}`);
+    throw new Error(`invalid probe: ${problems.join("; ")}`);
+  }
+  return result.data;
+}
+
+/** Runs the probe the spec describes. */
+export function runProbe(spec: ProbeSpec, node: string = process.execPath): Promise<ProbeOutcome> {
+  return spec.port === undefined
+    ? pingFrom(spec.from, spec.to, spec)
+    : tcpConnectFrom(spec.from, spec.to, spec.port, { deadlineSeconds: spec.deadlineSeconds, node });
+}
+
+/** The failure message: source, target, what was seen, and what to do. */
+export function unreachableMessage(spec: ProbeSpec, outcome: ProbeOutcome): string {
+  const what =
+    spec.port === undefined ? `${spec.replies} echo replies` : `a TCP connection to port ${spec.port}`;
+  return (
+    `probe failed: namespace ${spec.from} did not get ${what} from ${spec.to} within ${spec.deadlineSeconds} s. ` +
+    `Seen: ${outcome.seen} (${outcome.command}). ` +
+    `The network between them does not forward${spec.port === undefined ? "" : ", or nothing listens there"}: ` +
+    "check the links, addresses and bridge ports on the way (`ip -n NAMESPACE -br link` shows each link's " +
+    "state and bridge), run pulumi refresh to see drift, then pulumi up."
+  );
+}
+
+async function main(): Promise<number> {
+  let spec: ProbeSpec;
+  try {
+    spec = parseProbeSpec(process.env[PROBE_SPEC_VARIABLE]);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  const outcome = await runProbe(spec);
+  if (!outcome.reached) {
+    process.stderr.write(`${unreachableMessage(spec, outcome)}\n`);
+    return 1;
+  }
+  process.stdout.write(`${describeProbe(spec)}: ${outcome.seen}\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+      process.stderr.write(`probe could not run: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

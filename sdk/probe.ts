@@ -1,0 +1,53 @@
+import * as path from "node:path";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { PROBE_SPEC_VARIABLE, parseProbeSpec } from "../provider/probe";
+import { describeProbe, type ProbeInputs } from "../provider/schema/probe";
+
+/** Inputs of a {@link Probe}. */
+export type ProbeArgs = { readonly [K in keyof ProbeInputs]: pulumi.Input<NonNullable<ProbeInputs[K]>> } & {
+  /**
+   * The probe runs when it is created and again whenever its inputs or these values change: pass
+   * what identifies the path it checks (e.g. the cables' `ifindex`), so a rebuilt path is
+   * checked again.
+   */
+  readonly triggers?: pulumi.Input<unknown[]>;
+};
+
+/** The compiled probe program (dist/provider/probe.js), next to this file's directory. */
+const PROBE_PROGRAM = path.join(__dirname, "..", "provider", "probe.js");
+
+/**
+ * Verifies after apply: once what it depends on is up, pings `to` from inside namespace `from` (or
+ * connects to TCP `port` there). If the target does not answer, `pulumi up` fails, naming both ends
+ * and what came back. Runs through @pulumi/command's `local.Command`, as a program of its own with
+ * no shell; destroying it does nothing.
+ *
+ * Pass the resources that make up the path as `dependsOn`.
+ */
+export class Probe extends pulumi.ComponentResource {
+  /** What the probe saw when it last ran: replies and round trip, or the connection. */
+  public readonly seen: pulumi.Output<string>;
+
+  constructor(name: string, args: ProbeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-netns:index:Probe", name, {}, opts);
+    const { triggers, ...fields } = args;
+    // Validated here too, so a bad probe fails at preview, before anything is created.
+    const spec = pulumi.output(fields).apply((raw) => {
+      const parsed = parseProbeSpec(JSON.stringify(raw));
+      return { json: JSON.stringify(parsed), description: describeProbe(parsed) };
+    });
+    const check = new command.local.Command(
+      name,
+      {
+        interpreter: [process.execPath, PROBE_PROGRAM],
+        create: spec.description,
+        environment: { [PROBE_SPEC_VARIABLE]: spec.json },
+        ...(triggers !== undefined ? { triggers } : {}),
+      },
+      { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) },
+    );
+    this.seen = check.stdout.apply((out) => out.trim());
+    this.registerOutputs({ seen: this.seen });
+  }
+}
