@@ -9,6 +9,7 @@ import { NotFoundError } from "./kernel/errors";
 import { linkShow } from "./kernel/link";
 import { netnsExists } from "./kernel/netns";
 import { describeNamespace } from "./lifecycle";
+import type { LinkKernelKind } from "./kinds";
 import { isUnknown } from "./schema/common";
 import { canonicalDestination, destinationFamily, effectiveMetric, tableId } from "./schema/route";
 
@@ -18,7 +19,8 @@ type CheckFailure = pulumi.dynamic.CheckFailure;
 export interface LinkDeclaration {
   /** The input path of the link, for failures: `""` for a bridge or tap, `a.` or `b.` for a veth end. */
   readonly path: string;
-  readonly kind: "veth" | "bridge" | "tun";
+  /** The kernel kind of the declaring resource's links (its descriptor's `kernelKind`). */
+  readonly kind: string;
   readonly namespace?: unknown;
   readonly name: unknown;
   readonly master?: unknown;
@@ -27,6 +29,9 @@ export interface LinkDeclaration {
 const namespaces = new Map<string, string>();
 const routes = new Map<string, string>();
 const links = new Map<string, { kind: LinkDeclaration["kind"]; managedBy: string }>();
+
+/** The kernel kind a master must be; a registered kind's, or this fails to compile. */
+const BRIDGE = "bridge" satisfies LinkKernelKind;
 
 const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
 const linkKey = (namespace: string | undefined, name: string) => `${namespace ?? ""}/${name}`;
@@ -90,7 +95,7 @@ async function checkMaster(link: LinkDeclaration, namespace: string | undefined)
   const where = describeNamespace(namespace);
   const declared = links.get(linkKey(namespace, master));
   if (declared) {
-    return declared.kind === "bridge"
+    return declared.kind === BRIDGE
       ? []
       : [
           {
@@ -99,7 +104,7 @@ async function checkMaster(link: LinkDeclaration, namespace: string | undefined)
           },
         ];
   }
-  const elsewhere = [...links].find(([key, l]) => l.kind === "bridge" && key.endsWith(`/${master}`));
+  const elsewhere = [...links].find(([key, l]) => l.kind === BRIDGE && key.endsWith(`/${master}`));
   if (elsewhere) {
     const other = elsewhere[0].slice(0, -master.length - 1);
     return [
@@ -116,7 +121,7 @@ async function checkMaster(link: LinkDeclaration, namespace: string | undefined)
     if (e instanceof NotFoundError) return undefined;
     throw e;
   });
-  if (existing?.kind === "bridge") return [];
+  if (existing?.kind === BRIDGE) return [];
   return [
     {
       property,

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkWith } from "./lifecycle";
-import { stackInstanceSchema } from "./schema/stackInstance";
+import { defineKind } from "./kind";
+import { diffStackInstance, stackInstanceSchema } from "./schema/stackInstance";
 
 /** What a StackInstance keeps in state. */
 export interface StackInstanceOutputs {
@@ -13,13 +14,11 @@ export interface StackInstanceOutputs {
 type Inputs = { readonly pinned?: string };
 
 /** Touches no kernel object: it only makes, and keeps in state, the id the stack's marks carry. */
-export const stackInstanceProvider: pulumi.dynamic.ResourceProvider = {
+const stackInstanceProvider: pulumi.dynamic.ResourceProvider = {
   check: checkWith(stackInstanceSchema),
 
   async diff(_id, olds: StackInstanceOutputs, news: Inputs) {
-    // Another pinned id is another owner: every resource then updates its mark to the new one.
-    const changed = olds.pinned !== news.pinned;
-    return { changes: changed, replaces: changed ? ["pinned"] : [], deleteBeforeReplace: false };
+    return diffStackInstance(olds, news);
   },
 
   async create(inputs: Inputs) {
@@ -39,3 +38,13 @@ export const stackInstanceProvider: pulumi.dynamic.ResourceProvider = {
     // Nothing in the kernel: the objects that carry the id are the other resources, deleted first.
   },
 };
+
+/** The stack's own identity, made by the SDK (`sdk/provider.ts`), never declared by users. */
+export const stackInstanceKind = defineKind({
+  kind: "StackInstance",
+  declaredBy: "sdk",
+  schema: stackInstanceSchema,
+  diffInputs: diffStackInstance,
+  kernelKind: undefined,
+  provider: stackInstanceProvider,
+});

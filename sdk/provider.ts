@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ProviderKind, ResourceKind } from "../provider/kinds";
 
-/** The resource kinds users declare; also the last part of each resource's type token. */
-export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "Route";
-
-/** Every kind the provider implements: the user's, and the stack's own StackInstance. */
-export type ProviderKind = ResourceKind | "StackInstance";
+// The provider's registry of kinds names them: the kinds users declare (the last part of each
+// resource's type token), and every kind the provider serves (theirs and the stack's own
+// StackInstance). Type-only, so programs never load the provider's implementation.
+export type { ProviderKind, ResourceKind };
 
 /**
  * The `__provider` Pulumi's dynamic-provider plugin evaluates for a resource: the plugin runs it
