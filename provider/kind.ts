@@ -4,6 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { DiffInputs } from "./schema/diff";
+import type { References } from "./schema/references";
 
 export interface KindDescriptor {
   /**
@@ -22,6 +23,12 @@ export interface KindDescriptor {
   readonly diffInputs: DiffInputs;
   /** The kernel's `info_kind` of the links it makes; undefined for a kind that makes no link. */
   readonly kernelKind: string | undefined;
+  /**
+   * What its inputs name that other resources make (the namespace it makes, the links it makes,
+   * the namespaces, masters and devices it uses): read by `check`'s claims and the SDK's
+   * dependencies alike.
+   */
+  readonly references: (inputs: unknown) => References;
   /** The lifecycle handlers the dynamic-provider plugin calls. */
   readonly provider: pulumi.dynamic.ResourceProvider;
 }

@@ -27,6 +27,7 @@ import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from 
 import { assertPrivileged } from "./privileges";
 import { defineKind } from "./kind";
 import type { DiffInputs } from "./schema/diff";
+import { singleLinkReferences } from "./schema/references";
 
 /** The desired common state of one link, as resolved by the schema (nothing unknown at apply time). */
 export interface LinkSpec {
@@ -291,6 +292,7 @@ export function singleLinkKind<
     schema: kind.schema,
     diffInputs: kind.diffInputs,
     kernelKind: kind.kernelKind,
+    references: singleLinkReferences,
     provider: singleLinkProvider(kind),
   });
 }
@@ -329,10 +331,9 @@ function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
     }
   };
   return {
-    check: checkWith(kind.schema, (checked) => {
-      const inputs = checked as { managedBy: unknown; namespace?: unknown; name: unknown; master?: unknown };
-      return claimLinks(inputs.managedBy, [{ path: "", kind: kind.kernelKind, ...inputs }]);
-    }),
+    check: checkWith(kind.schema, (checked) =>
+      claimLinks((checked as Partial<Owned>).managedBy, kind.kernelKind, singleLinkReferences(checked).links),
+    ),
 
     async diff(_id, olds, news) {
       return kind.diffInputs(withoutKernelChoices(olds, news, kind.kernelChosen), news);

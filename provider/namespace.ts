@@ -20,6 +20,7 @@ import { checkWith } from "./lifecycle";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
 import { defineKind } from "./kind";
+import { namespaceReferences } from "./schema/references";
 import { diffNamespace, namespaceSchema, type NamespaceResolved } from "./schema/namespace";
 
 /** What a Namespace keeps in state: its inputs and its kernel identity. */
@@ -80,7 +81,9 @@ async function dropStaleRecord(name: string, mark: string): Promise<void> {
 }
 
 const namespaceProvider: pulumi.dynamic.ResourceProvider = {
-  check: checkWith(namespaceSchema, (inputs) => claimNamespace(inputs.name, inputs.managedBy)),
+  check: checkWith(namespaceSchema, (inputs) =>
+    claimNamespace(namespaceReferences(inputs).namespace, inputs.managedBy),
+  ),
 
   async diff(_id, olds: NamespaceOutputs, news: Inputs) {
     return diffNamespace(olds, news);
@@ -189,5 +192,6 @@ export const namespaceKind = defineKind({
   schema: namespaceSchema,
   diffInputs: diffNamespace,
   kernelKind: undefined,
+  references: namespaceReferences,
   provider: namespaceProvider,
 });

@@ -21,6 +21,7 @@ import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle"
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
 import { defineKind } from "./kind";
+import { routeReferences } from "./schema/references";
 import { canonicalAddress } from "./address";
 import {
   canonicalDestination,
@@ -278,5 +279,6 @@ export const routeKind = defineKind({
   schema: routeSchema,
   diffInputs: diffRoute,
   kernelKind: undefined,
+  references: routeReferences,
   provider: routeProvider,
 });

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkWith } from "./lifecycle";
 import { defineKind } from "./kind";
+import { noReferences } from "./schema/references";
 import { diffStackInstance, stackInstanceSchema } from "./schema/stackInstance";
 
 /** What a StackInstance keeps in state. */
@@ -46,5 +47,6 @@ export const stackInstanceKind = defineKind({
   schema: stackInstanceSchema,
   diffInputs: diffStackInstance,
   kernelKind: undefined,
+  references: noReferences,
   provider: stackInstanceProvider,
 });

@@ -24,8 +24,8 @@ import {
 } from "./link";
 import { describeMark, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
-import { isUnknown } from "./schema/common";
 import { defineKind } from "./kind";
+import { vethPairReferences } from "./schema/references";
 import { diffVethPair, effectiveEndMtu, vethPairSchema, type VethPairResolved } from "./schema/vethPair";
 
 /** What a VethPair keeps in state: both ends as the kernel has them, and the pair's own inputs. */
@@ -150,13 +150,7 @@ function describeEnd(spec: LinkSpec): string {
 
 const vethPairProvider: pulumi.dynamic.ResourceProvider = {
   check: checkWith(vethPairSchema, (inputs) =>
-    claimLinks(
-      inputs.managedBy,
-      ENDS.flatMap((end) => {
-        const link = inputs[end];
-        return isUnknown(link) ? [] : [{ path: `${end}.`, kind: VETH, ...link }];
-      }),
-    ),
+    claimLinks(inputs.managedBy, VETH, vethPairReferences(inputs).links),
   ),
 
   async diff(_id, olds: VethPairOutputs, news: Inputs) {
@@ -257,5 +251,6 @@ export const vethPairKind = defineKind({
   schema: vethPairSchema,
   diffInputs: diffVethPair,
   kernelKind: VETH,
+  references: vethPairReferences,
   provider: vethPairProvider,
 });

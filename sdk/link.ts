@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { managedBy } from "./common";
 import { NetnsResource, type ResourceKind } from "./provider";
-import { declareLink, withDeclaredDependencies } from "./registry";
+import { singleLinkReferences } from "../provider/schema/references";
 
 /** The outputs every single link resource has; listed so the SDK class exposes them. */
 const linkOutputProperties = {
@@ -41,7 +41,6 @@ export abstract class SingleLinkResource extends NetnsResource {
     kindOutputs: readonly string[],
     opts: pulumi.CustomResourceOptions | undefined,
   ) {
-    const links = [args as { namespace?: unknown; name?: unknown; master?: unknown }];
     super(
       kind,
       name,
@@ -51,8 +50,8 @@ export abstract class SingleLinkResource extends NetnsResource {
         ...args,
         managedBy: managedBy(kind, name),
       },
-      withDeclaredDependencies(opts, links),
+      opts,
+      singleLinkReferences(args),
     );
-    declareLink(links[0]!, this);
   }
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NamespaceInputs } from "../provider/schema/namespace";
 import { type ResourceArgs, managedBy } from "./common";
 import { NetnsResource } from "./provider";
-import { declareNamespace } from "./registry";
+import { namespaceReferences } from "../provider/schema/references";
 
 /** Inputs of a {@link Namespace}. */
 export type NamespaceArgs = ResourceArgs<Omit<NamespaceInputs, "managedBy" | "name"> & { name?: string }>;
@@ -29,7 +29,7 @@ export class Namespace extends NetnsResource {
       name,
       { ...a, name: namespaceName, managedBy: managedBy("Namespace", name), inode: undefined },
       opts,
+      namespaceReferences({ name: namespaceName }),
     );
-    declareNamespace(namespaceName, this);
   }
 }

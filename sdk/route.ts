@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RouteInputs } from "../provider/schema/route";
 import { managedBy, type ResourceArgs } from "./common";
 import { NetnsResource } from "./provider";
-import { withDeclaredDependencies } from "./registry";
+import { routeReferences } from "../provider/schema/references";
 
 /** Inputs of a {@link Route}. */
 export type RouteArgs = ResourceArgs<Omit<RouteInputs, "managedBy">>;
@@ -47,7 +47,8 @@ export class Route extends NetnsResource {
         ...(args as object),
         managedBy: managedBy("Route", name),
       },
-      withDeclaredDependencies(opts, [{ namespace: args.namespace, dev: args.dev }]),
+      opts,
+      routeReferences(args),
     );
   }
 }

@@ -3,10 +3,7 @@ import type { LinkOutputs } from "../provider/link";
 import type { VethPairInputs } from "../provider/schema/vethPair";
 import { type ResourceArgs, managedBy } from "./common";
 import { NetnsResource } from "./provider";
-import { declareLink, withDeclaredDependencies } from "./registry";
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+import { vethPairReferences } from "../provider/schema/references";
 
 /** Inputs of a {@link VethPair}. */
 export type VethPairArgs = ResourceArgs<Omit<VethPairInputs, "managedBy">>;
@@ -26,8 +23,8 @@ export class VethPair extends NetnsResource {
       "VethPair",
       name,
       { ...(args as object), managedBy: managedBy("VethPair", name) },
-      withDeclaredDependencies(opts, [args.a as unknown, args.b as unknown].filter(isPlainObject)),
+      opts,
+      vethPairReferences(args),
     );
-    for (const end of [args.a as unknown, args.b as unknown].filter(isPlainObject)) declareLink(end, this);
   }
 }
