@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { managedBy } from "./common";
+import type { LinkOutputs } from "../provider/link";
+import { managedBy, type OutputSlots } from "./common";
 import { NetnsResource, type ResourceKind } from "./provider";
 import { singleLinkReferences } from "../provider/schema/references";
 
 /** The outputs every single link resource has; listed so the SDK class exposes them. */
-const linkOutputProperties = {
+const linkOutputProperties: OutputSlots<LinkOutputs> = {
   name: undefined,
   namespace: undefined,
   addresses: undefined,
@@ -38,7 +39,7 @@ export abstract class SingleLinkResource extends NetnsResource {
     kind: ResourceKind,
     name: string,
     args: object,
-    kindOutputs: readonly string[],
+    kindOutputs: object,
     opts: pulumi.CustomResourceOptions | undefined,
   ) {
     super(
@@ -46,7 +47,7 @@ export abstract class SingleLinkResource extends NetnsResource {
       name,
       {
         ...linkOutputProperties,
-        ...Object.fromEntries(kindOutputs.map((key) => [key, undefined])),
+        ...kindOutputs,
         ...args,
         managedBy: managedBy(kind, name),
       },

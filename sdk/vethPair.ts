@@ -1,12 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkOutputs } from "../provider/link";
 import type { VethPairInputs } from "../provider/schema/vethPair";
-import { type ResourceArgs, managedBy } from "./common";
+import type { VethPairOutputs } from "../provider/vethPair";
+import { type OutputSlots, type ResourceArgs, managedBy } from "./common";
 import { NetnsResource } from "./provider";
 import { vethPairReferences } from "../provider/schema/references";
 
 /** Inputs of a {@link VethPair}. */
 export type VethPairArgs = ResourceArgs<Omit<VethPairInputs, "managedBy">>;
+
+const vethPairOutputs: OutputSlots<VethPairOutputs> = {
+  a: undefined,
+  b: undefined,
+  mtu: undefined,
+  adopt: undefined,
+  managedBy: undefined,
+  stackInstance: undefined,
+};
 
 /**
  * A veth pair whose two ends are created directly in their namespaces in one kernel call
@@ -22,7 +32,7 @@ export class VethPair extends NetnsResource {
     super(
       "VethPair",
       name,
-      { ...(args as object), managedBy: managedBy("VethPair", name) },
+      { ...vethPairOutputs, ...(args as object), managedBy: managedBy("VethPair", name) },
       opts,
       vethPairReferences(args),
     );
