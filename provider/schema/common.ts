@@ -36,31 +36,6 @@ export type Known<T> = T extends Unknown
       ? { [K in keyof T]: Known<T[K]> }
       : T;
 
-/** The path of the first unknown value inside `value` (`""` for `value` itself), or undefined. */
-export function findUnknown(value: unknown, path: readonly PropertyKey[] = []): string | undefined {
-  if (isUnknown(value)) return formatPath(path);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnknown(value[i], [...path, i]);
-      if (found !== undefined) return found;
-    }
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = findUnknown(inner, [...path, key]);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
-
-/** Narrows checked inputs to `Known`, throwing (a provider bug, not a user error) if one is unknown. */
-export function assertKnown<T>(value: T): Known<T> {
-  const path = findUnknown(value);
-  if (path !== undefined)
-    throw new Error(`input ${path || "(root)"} is still unknown; Pulumi should have resolved it`);
-  return value as Known<T>;
-}
-
 /** A string field whose value is judged by `problems`; every problem becomes its own issue. */
 export function ruledString(problems: (value: string) => string[]) {
   return z.string().superRefine((value, ctx) => {

@@ -3,10 +3,7 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { z } from "zod";
 import {
-  UNKNOWN,
-  assertKnown,
   cidrProblems,
-  findUnknown,
   formatPath,
   interfaceNameProblems,
   macAddressProblems,
@@ -203,15 +200,6 @@ describe("validate and toCheckFailures", () => {
       toCheckFailures(result.error!).map((f) => f.property),
       ["s"],
     );
-  });
-});
-
-describe("findUnknown and assertKnown", () => {
-  test("find the sentinel anywhere", () => {
-    assert.equal(findUnknown({ a: { addresses: ["x", UNKNOWN] } }), "a.addresses[1]");
-    assert.equal(findUnknown({ a: 1 }), undefined);
-    assert.throws(() => assertKnown({ mtu: UNKNOWN }), /input mtu is still unknown/u);
-    assert.deepEqual(assertKnown({ mtu: 1 }), { mtu: 1 });
   });
 });
 
