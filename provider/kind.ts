@@ -15,7 +15,7 @@ export interface KindDescriptor {
   /** `user`: an SDK class users declare; `sdk`: made by the SDK itself (the stack's StackInstance). */
   readonly declaredBy: "user" | "sdk";
   /** The input schema: `check` validates with it, the SDK's argument types derive from it. */
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodObject;
   /**
    * Update versus replace on resolved inputs, built from one rule per schema field
    * (`DiffRules`), so a field without a rule does not compile.

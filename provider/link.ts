@@ -253,7 +253,7 @@ export interface SingleLinkKind<
   /** Outputs the kernel picks when the inputs leave them unset (see withoutKernelChoices). */
   readonly kernelChosen: readonly string[];
   /** The kind's input schema; `check` adds the rules across resources (claims.ts). */
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodObject;
   /** Update versus replace on resolved inputs, one rule per schema field (schema/diff.ts). */
   readonly diffInputs: DiffInputs;
   /** Whether reading the link back needs `ip tuntap show` too (its owner and group live there). */

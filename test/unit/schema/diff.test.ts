@@ -241,3 +241,20 @@ describe("diffInputs: deleteBeforeReplace", () => {
     });
   }
 });
+
+describe("every schema field of every registered kind is compared", () => {
+  // A field not known yet could be anything: whatever rule a field has, it must show as a change.
+  const inputs: Record<keyof typeof kinds, Record<string, unknown>> = {
+    ...bases,
+    Route: { destination: "10.1.0.0/16", via: "10.0.0.1", managedBy },
+    StackInstance: { pinned: "abc" },
+  };
+  for (const descriptor of Object.values(kinds)) {
+    for (const field of Object.keys(descriptor.schema.shape)) {
+      test(`${descriptor.kind} ${field}`, () => {
+        const base = inputs[descriptor.kind];
+        assert.equal(descriptor.diffInputs(base, { ...base, [field]: UNKNOWN }).changes, true);
+      });
+    }
+  }
+});
