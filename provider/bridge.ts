@@ -1,8 +1,8 @@
 import { bridgeAddArgs, bridgeSet } from "./kernel/bridge";
 import { linkGroupFor } from "./kernel/ip";
-import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkProvider, type LinkOutputs, type LinkSpec } from "./link";
+import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkKind, type LinkOutputs, type LinkSpec } from "./link";
 import type { Owned } from "./ownership";
-import { bridgeSchema, type BridgeResolved } from "./schema/bridge";
+import { diffBridge, bridgeSchema, type BridgeResolved } from "./schema/bridge";
 
 /** What a Bridge keeps in state: the link as the kernel has it, and its bridge settings. */
 export interface BridgeOutputs extends LinkOutputs, Owned {
@@ -16,15 +16,20 @@ export interface BridgeOutputs extends LinkOutputs, Owned {
 
 type Inputs = BridgeResolved & LinkSpec & Owned;
 
-export const bridgeProvider = singleLinkProvider<
+/** A Linux bridge: one link. */
+export const bridgeKind = singleLinkKind<
+  "Bridge",
+  "bridge",
   Inputs,
   Omit<BridgeOutputs, keyof LinkOutputs | keyof Owned>
 >({
-  resource: "Bridge",
+  kind: "Bridge",
   kernelKind: "bridge",
+  readsTuntap: false,
   addFailsWhenTaken: true,
   kernelChosen: [...KERNEL_CHOSEN_LINK_FIELDS, "forwardDelay", "ageingTime"],
   schema: bridgeSchema,
+  diffInputs: diffBridge,
   addLines: (inputs, mark) => [bridgeAddArgs(inputs.name, { ...inputs, group: linkGroupFor(mark) })],
   settingLines(inputs, observed) {
     const now = observed?.state.bridge;

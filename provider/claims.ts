@@ -9,24 +9,19 @@ import { NotFoundError } from "./kernel/errors";
 import { linkShow } from "./kernel/link";
 import { netnsExists } from "./kernel/netns";
 import { describeNamespace } from "./lifecycle";
+import type { LinkKernelKind } from "./kinds";
 import { isUnknown } from "./schema/common";
+import type { DeclaredLink } from "./schema/references";
 import { canonicalDestination, destinationFamily, effectiveMetric, tableId } from "./schema/route";
 
 type CheckFailure = pulumi.dynamic.CheckFailure;
 
-/** What a link resource declares: one entry per link (a veth pair declares two). */
-export interface LinkDeclaration {
-  /** The input path of the link, for failures: `""` for a bridge or tap, `a.` or `b.` for a veth end. */
-  readonly path: string;
-  readonly kind: "veth" | "bridge" | "tun";
-  readonly namespace?: unknown;
-  readonly name: unknown;
-  readonly master?: unknown;
-}
-
 const namespaces = new Map<string, string>();
 const routes = new Map<string, string>();
-const links = new Map<string, { kind: LinkDeclaration["kind"]; managedBy: string }>();
+const links = new Map<string, { kind: string; managedBy: string }>();
+
+/** The kernel kind a master must be; a registered kind's, or this fails to compile. */
+const BRIDGE = "bridge" satisfies LinkKernelKind;
 
 const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
 const linkKey = (namespace: string | undefined, name: string) => `${namespace ?? ""}/${name}`;
@@ -46,13 +41,14 @@ export function claimNamespace(name: unknown, managedBy: unknown): CheckFailure[
 }
 
 /**
- * Records a resource's links and checks where they go: each link's (namespace, name) belongs to
+ * Records the links a resource of kernel kind `kind` makes and checks where they go: each link's (namespace, name) belongs to
  * one resource, its namespace is declared in the stack or exists, and its master is a bridge in
  * the same namespace.
  */
 export async function claimLinks(
   managedBy: unknown,
-  declared: readonly LinkDeclaration[],
+  kind: string,
+  declared: readonly DeclaredLink[],
 ): Promise<CheckFailure[]> {
   if (!known(managedBy)) return [];
   const failures: CheckFailure[] = [];
@@ -68,7 +64,7 @@ export async function claimLinks(
       });
       continue;
     }
-    links.set(key, { kind: link.kind, managedBy });
+    links.set(key, { kind, managedBy });
     if (namespace !== undefined && !namespaces.has(namespace) && !(await netnsExists(namespace))) {
       failures.push({
         property: `${link.path}namespace`,
@@ -83,14 +79,14 @@ export async function claimLinks(
   return failures;
 }
 
-async function checkMaster(link: LinkDeclaration, namespace: string | undefined): Promise<CheckFailure[]> {
+async function checkMaster(link: DeclaredLink, namespace: string | undefined): Promise<CheckFailure[]> {
   const master = link.master;
   if (!known(master)) return [];
   const property = `${link.path}master`;
   const where = describeNamespace(namespace);
   const declared = links.get(linkKey(namespace, master));
   if (declared) {
-    return declared.kind === "bridge"
+    return declared.kind === BRIDGE
       ? []
       : [
           {
@@ -99,7 +95,7 @@ async function checkMaster(link: LinkDeclaration, namespace: string | undefined)
           },
         ];
   }
-  const elsewhere = [...links].find(([key, l]) => l.kind === "bridge" && key.endsWith(`/${master}`));
+  const elsewhere = [...links].find(([key, l]) => l.kind === BRIDGE && key.endsWith(`/${master}`));
   if (elsewhere) {
     const other = elsewhere[0].slice(0, -master.length - 1);
     return [
@@ -116,7 +112,7 @@ async function checkMaster(link: LinkDeclaration, namespace: string | undefined)
     if (e instanceof NotFoundError) return undefined;
     throw e;
   });
-  if (existing?.kind === "bridge") return [];
+  if (existing?.kind === BRIDGE) return [];
   return [
     {
       property,

@@ -1,21 +1,6 @@
 // The implementation the SDK's serialized providers load by package name
 // (`require("pulumi-netns/provider")`), one dynamic provider per resource kind.
-import type * as pulumi from "@pulumi/pulumi";
-import { bridgeProvider } from "./bridge";
-import { namespaceProvider } from "./namespace";
-import { routeProvider } from "./route";
-import { stackInstanceProvider } from "./stackInstance";
-import { tapDeviceProvider } from "./tapDevice";
-import { vethPairProvider } from "./vethPair";
-
-export const providers: Readonly<Record<string, pulumi.dynamic.ResourceProvider>> = {
-  Namespace: namespaceProvider,
-  VethPair: vethPairProvider,
-  Bridge: bridgeProvider,
-  TapDevice: tapDeviceProvider,
-  Route: routeProvider,
-  StackInstance: stackInstanceProvider,
-};
+export { kinds, providers, type LinkKernelKind, type ProviderKind, type ResourceKind } from "./kinds";
 
 export type { BridgeOutputs } from "./bridge";
 export type { LinkOutputs } from "./link";

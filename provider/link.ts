@@ -1,6 +1,7 @@
 // What every link resource shares: reading a link as outputs, the ownership decision on create,
 // and the batch lines that converge a link's common fields.
-import { addressAdd, addressDelete, normalizeCidr } from "./kernel/address";
+import { canonicalCidr } from "./address";
+import { addressAdd, addressDelete } from "./kernel/address";
 import { isAlreadyExists, KernelCommandError, NotFoundError } from "./kernel/errors";
 import { assertBatchSafe, linkGroupFor, MARK_PREFIX } from "./kernel/ip";
 import {
@@ -24,7 +25,9 @@ import { claimLinks } from "./claims";
 import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
-import { diffInputs } from "./schema/diff";
+import { defineKind } from "./kind";
+import type { DiffInputs } from "./schema/diff";
+import { singleLinkReferences } from "./schema/references";
 
 /** The desired common state of one link, as resolved by the schema (nothing unknown at apply time). */
 export interface LinkSpec {
@@ -158,7 +161,7 @@ export function convergeLines(spec: LinkSpec, observed: ObservedLink | undefined
     lines.push(spec.master !== undefined ? linkSetMaster(name, spec.master) : linkSetNoMaster(name));
   }
   const have = new Set(observed?.addresses ?? []);
-  const want = new Set(spec.addresses.map(normalizeCidr));
+  const want = new Set(spec.addresses.map(canonicalCidr));
   for (const cidr of have) if (!want.has(cidr)) lines.push(addressDelete(cidr, name));
   for (const cidr of want) if (!have.has(cidr)) lines.push(addressAdd(cidr, name));
   if (spec.up !== (state?.adminUp ?? false)) lines.push(spec.up ? linkSetUp(name) : linkSetDown(name));
@@ -236,15 +239,25 @@ export function warnLeftUntouched(spec: Pick<LinkSpec, "name" | "namespace">, ob
   );
 }
 
-/** What differs between the single-link kinds (bridge, tap) for {@link singleLinkProvider}. */
-export interface SingleLinkKind<Inputs extends LinkSpec & Owned, Extra> {
-  readonly resource: "Bridge" | "TapDevice";
+/** What differs between the single-link kinds (bridge, tap): their part of the kind descriptor. */
+export interface SingleLinkKind<
+  Name extends string,
+  KernelKind extends string,
+  Inputs extends LinkSpec & Owned,
+  Extra,
+> {
+  /** The kind's name (see KindDescriptor.kind). */
+  readonly kind: Name;
   /** The kernel's `info_kind` of the link. */
-  readonly kernelKind: "bridge" | "tun";
+  readonly kernelKind: KernelKind;
   /** Outputs the kernel picks when the inputs leave them unset (see withoutKernelChoices). */
   readonly kernelChosen: readonly string[];
   /** The kind's input schema; `check` adds the rules across resources (claims.ts). */
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodObject;
+  /** Update versus replace on resolved inputs, one rule per schema field (schema/diff.ts). */
+  readonly diffInputs: DiffInputs;
+  /** Whether reading the link back needs `ip tuntap show` too (its owner and group live there). */
+  readonly readsTuntap: boolean;
   /**
    * The batch lines creating the link, down, in the group {@link linkGroupFor} `mark`; the first
    * one adds it.
@@ -266,9 +279,26 @@ export interface SingleLinkKind<Inputs extends LinkSpec & Owned, Extra> {
   outputs(inputs: Inputs, observed: ObservedLink): Extra;
 }
 
-/** The dynamic provider of a kind that is one link (bridge, tap). */
-export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
-  kind: SingleLinkKind<Inputs, Extra>,
+/** The descriptor, with its dynamic provider, of a kind that is one link (bridge, tap). */
+export function singleLinkKind<
+  const Name extends string,
+  const KernelKind extends string,
+  Inputs extends LinkSpec & Owned,
+  Extra,
+>(kind: SingleLinkKind<Name, KernelKind, Inputs, Extra>) {
+  return defineKind({
+    kind: kind.kind,
+    declaredBy: "user",
+    schema: kind.schema,
+    diffInputs: kind.diffInputs,
+    kernelKind: kind.kernelKind,
+    references: singleLinkReferences,
+    provider: singleLinkProvider(kind),
+  });
+}
+
+function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
+  kind: SingleLinkKind<string, string, Inputs, Extra>,
 ): pulumi.dynamic.ResourceProvider {
   const outputsOf = (inputs: Inputs, observed: ObservedLink) => ({
     ...kind.outputs(inputs, observed),
@@ -289,7 +319,7 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
     lines.forEach((line) => line.forEach(assertBatchSafe));
     try {
       const [found] = await applyAndObserve(inputs.namespace, lines, [inputs.name], {
-        tuntap: kind.kernelKind === "tun",
+        tuntap: kind.readsTuntap,
       });
       return outputsOf(inputs, found!);
     } catch (e) {
@@ -301,13 +331,12 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
     }
   };
   return {
-    check: checkWith(kind.schema, (checked) => {
-      const inputs = checked as { managedBy: unknown; namespace?: unknown; name: unknown; master?: unknown };
-      return claimLinks(inputs.managedBy, [{ path: "", kind: kind.kernelKind, ...inputs }]);
-    }),
+    check: checkWith(kind.schema, (checked) =>
+      claimLinks((checked as Partial<Owned>).managedBy, kind.kernelKind, singleLinkReferences(checked).links),
+    ),
 
     async diff(_id, olds, news) {
-      return diffInputs(kind.resource, withoutKernelChoices(olds, news, kind.kernelChosen), news);
+      return kind.diffInputs(withoutKernelChoices(olds, news, kind.kernelChosen), news);
     },
 
     async create(inputs: Inputs) {
@@ -347,7 +376,7 @@ export function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
       const observed = await observeLink(news.namespace, news.name);
       if (!observed) {
         throw new Error(
-          `${kind.resource} ${JSON.stringify(news.name)} in ${describeNamespace(news.namespace)} is gone from ` +
+          `${kind.kind} ${JSON.stringify(news.name)} in ${describeNamespace(news.namespace)} is gone from ` +
             "the kernel: run `pulumi refresh` and then `pulumi up` to create it again.",
         );
       }

@@ -19,8 +19,9 @@ import { claimNamespace } from "./claims";
 import { checkWith } from "./lifecycle";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
-import { diffInputs } from "./schema/diff";
-import { namespaceSchema, type NamespaceResolved } from "./schema/namespace";
+import { defineKind } from "./kind";
+import { namespaceReferences } from "./schema/references";
+import { diffNamespace, namespaceSchema, type NamespaceResolved } from "./schema/namespace";
 
 /** What a Namespace keeps in state: its inputs and its kernel identity. */
 export interface NamespaceOutputs extends Owned {
@@ -79,11 +80,13 @@ async function dropStaleRecord(name: string, mark: string): Promise<void> {
   await netnsReleaseMark(name, mark);
 }
 
-export const namespaceProvider: pulumi.dynamic.ResourceProvider = {
-  check: checkWith(namespaceSchema, (inputs) => claimNamespace(inputs.name, inputs.managedBy)),
+const namespaceProvider: pulumi.dynamic.ResourceProvider = {
+  check: checkWith(namespaceSchema, (inputs) =>
+    claimNamespace(namespaceReferences(inputs).namespace, inputs.managedBy),
+  ),
 
   async diff(_id, olds: NamespaceOutputs, news: Inputs) {
-    return diffInputs("Namespace", olds, news);
+    return diffNamespace(olds, news);
   },
 
   async create(inputs: Inputs) {
@@ -181,3 +184,14 @@ export const namespaceProvider: pulumi.dynamic.ResourceProvider = {
     await dropStaleRecord(id, mark);
   },
 };
+
+/** A network namespace: no link, but what links live in. */
+export const namespaceKind = defineKind({
+  kind: "Namespace",
+  declaredBy: "user",
+  schema: namespaceSchema,
+  diffInputs: diffNamespace,
+  kernelKind: undefined,
+  references: namespaceReferences,
+  provider: namespaceProvider,
+});

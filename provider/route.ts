@@ -20,11 +20,13 @@ import { claimRoute } from "./claims";
 import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
-import { diffInputs } from "./schema/diff";
+import { defineKind } from "./kind";
+import { routeReferences } from "./schema/references";
+import { canonicalAddress } from "./address";
 import {
-  canonicalAddress,
   canonicalDestination,
   destinationFamily,
+  diffRoute,
   effectiveMetric,
   MAIN_TABLE,
   routeSchema,
@@ -157,12 +159,12 @@ async function mustRead(inputs: Inputs, key: RouteKey): Promise<RouteOutputs> {
 const idOf = (namespace: string | undefined, key: RouteKey) =>
   `${namespace ?? ""}/${key.table}/${key.metric}/${key.destination}`;
 
-export const routeProvider: pulumi.dynamic.ResourceProvider = {
+const routeProvider: pulumi.dynamic.ResourceProvider = {
   check: checkWith(routeSchema, (inputs) => claimRoute(inputs)),
 
   async diff(_id, olds: RouteOutputs, news: Inputs) {
     // Without `dev` in the inputs, the interface the kernel picked is not drift.
-    return diffInputs("Route", withoutKernelChoices({ ...olds }, { ...news }, ["dev"]), news);
+    return diffRoute(withoutKernelChoices({ ...olds }, { ...news }, ["dev"]), news);
   },
 
   async create(inputs: Inputs) {
@@ -269,3 +271,14 @@ export const routeProvider: pulumi.dynamic.ResourceProvider = {
     await routeReleaseRecord(props.namespace, key, mark);
   },
 };
+
+/** A route in one table of one namespace. */
+export const routeKind = defineKind({
+  kind: "Route",
+  declaredBy: "user",
+  schema: routeSchema,
+  diffInputs: diffRoute,
+  kernelKind: undefined,
+  references: routeReferences,
+  provider: routeProvider,
+});

@@ -7,8 +7,10 @@ import {
   type InstanceOwner,
 } from "./kernel/stackInstance";
 import { checkWith } from "./lifecycle";
+import { defineKind } from "./kind";
 import { parseMark } from "./ownership";
-import { stackInstanceSchema } from "./schema/stackInstance";
+import { noReferences } from "./schema/references";
+import { diffStackInstance, stackInstanceSchema } from "./schema/stackInstance";
 
 /** What a StackInstance keeps in state. */
 export interface StackInstanceOutputs {
@@ -20,13 +22,11 @@ export interface StackInstanceOutputs {
 type Inputs = { readonly pinned?: string };
 
 /** Touches no kernel object: it only makes, and keeps in state, the id the stack's marks carry. */
-export const stackInstanceProvider: pulumi.dynamic.ResourceProvider = {
+const stackInstanceProvider: pulumi.dynamic.ResourceProvider = {
   check: checkWith(stackInstanceSchema),
 
   async diff(_id, olds: StackInstanceOutputs, news: Inputs) {
-    // Another pinned id is another owner: every resource then updates its mark to the new one.
-    const changed = olds.pinned !== news.pinned;
-    return { changes: changed, replaces: changed ? ["pinned"] : [], deleteBeforeReplace: false };
+    return diffStackInstance(olds, news);
   },
 
   async create(inputs: Inputs) {
@@ -90,3 +90,14 @@ async function leftBehind(instance: string): Promise<{ owner: InstanceOwner | un
   }
   return undefined;
 }
+
+/** The stack's own identity, made by the SDK (`sdk/provider.ts`), never declared by users. */
+export const stackInstanceKind = defineKind({
+  kind: "StackInstance",
+  declaredBy: "sdk",
+  schema: stackInstanceSchema,
+  diffInputs: diffStackInstance,
+  kernelKind: undefined,
+  references: noReferences,
+  provider: stackInstanceProvider,
+});

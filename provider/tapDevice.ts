@@ -1,8 +1,8 @@
 import { linkGroupFor } from "./kernel/ip";
 import { tapAddLines, tapStagingName } from "./kernel/tuntap";
-import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkProvider, type LinkOutputs, type LinkSpec } from "./link";
+import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkKind, type LinkOutputs, type LinkSpec } from "./link";
 import type { Owned } from "./ownership";
-import { tapDeviceSchema, type TapDeviceResolved } from "./schema/tapDevice";
+import { diffTapDevice, tapDeviceSchema, type TapDeviceResolved } from "./schema/tapDevice";
 
 /** What a TapDevice keeps in state: the link as the kernel has it, and its tap flags. */
 export interface TapDeviceOutputs extends LinkOutputs, Owned {
@@ -14,15 +14,20 @@ export interface TapDeviceOutputs extends LinkOutputs, Owned {
 
 type Inputs = TapDeviceResolved & LinkSpec & Owned;
 
-export const tapDeviceProvider = singleLinkProvider<
+/** A Linux tap device: one link. */
+export const tapDeviceKind = singleLinkKind<
+  "TapDevice",
+  "tun",
   Inputs,
   Omit<TapDeviceOutputs, keyof LinkOutputs | keyof Owned>
 >({
-  resource: "TapDevice",
+  kind: "TapDevice",
   kernelKind: "tun",
+  readsTuntap: true,
   addFailsWhenTaken: false,
   kernelChosen: KERNEL_CHOSEN_LINK_FIELDS,
   schema: tapDeviceSchema,
+  diffInputs: diffTapDevice,
   addLines: (inputs, mark) =>
     tapAddLines(inputs.name, { ...inputs, linkGroup: linkGroupFor(mark), stagingName: tapStagingName(mark) }),
   stagingName: tapStagingName,

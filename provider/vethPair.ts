@@ -24,9 +24,9 @@ import {
 } from "./link";
 import { describeMark, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
-import { isUnknown } from "./schema/common";
-import { diffInputs } from "./schema/diff";
-import { effectiveEndMtu, vethPairSchema, type VethPairResolved } from "./schema/vethPair";
+import { defineKind } from "./kind";
+import { vethPairReferences } from "./schema/references";
+import { diffVethPair, effectiveEndMtu, vethPairSchema, type VethPairResolved } from "./schema/vethPair";
 
 /** What a VethPair keeps in state: both ends as the kernel has them, and the pair's own inputs. */
 export interface VethPairOutputs extends Owned {
@@ -36,6 +36,9 @@ export interface VethPairOutputs extends Owned {
 }
 
 type Inputs = VethPairResolved & { a: LinkSpec; b: LinkSpec } & Owned;
+/** The kernel kind of both ends. */
+const VETH = "veth";
+
 type End = "a" | "b";
 const ENDS: readonly End[] = ["a", "b"];
 
@@ -145,15 +148,9 @@ function describeEnd(spec: LinkSpec): string {
   return `${JSON.stringify(spec.name)} in ${describeNamespace(spec.namespace)}`;
 }
 
-export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
+const vethPairProvider: pulumi.dynamic.ResourceProvider = {
   check: checkWith(vethPairSchema, (inputs) =>
-    claimLinks(
-      inputs.managedBy,
-      ENDS.flatMap((end) => {
-        const link = inputs[end];
-        return isUnknown(link) ? [] : [{ path: `${end}.`, kind: "veth" as const, ...link }];
-      }),
-    ),
+    claimLinks(inputs.managedBy, VETH, vethPairReferences(inputs).links),
   ),
 
   async diff(_id, olds: VethPairOutputs, news: Inputs) {
@@ -162,7 +159,7 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
       const desired = { ...news[end], mtu: effectiveEndMtu(news, end) };
       view[end] = withoutKernelChoices({ ...olds[end] }, desired, KERNEL_CHOSEN_LINK_FIELDS);
     }
-    return diffInputs("VethPair", view, news);
+    return diffVethPair(view, news);
   },
 
   async create(inputs: Inputs) {
@@ -177,7 +174,7 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
     }
     const observed = await observePair(inputs);
     const mark = ownerMark(inputs);
-    const options = { mark, adopt: inputs.adopt, kind: "veth" };
+    const options = { mark, adopt: inputs.adopt, kind: VETH };
     const plans = ENDS.map((end) => planCreate(endSpec(inputs, end), observed[end], options));
     const existing = ENDS.filter((_, i) => plans[i]?.action === "converge");
     if (existing.length === 1) {
@@ -246,3 +243,14 @@ export const vethPairProvider: pulumi.dynamic.ResourceProvider = {
     }
   },
 };
+
+/** A veth pair: two links, made in one kernel call. */
+export const vethPairKind = defineKind({
+  kind: "VethPair",
+  declaredBy: "user",
+  schema: vethPairSchema,
+  diffInputs: diffVethPair,
+  kernelKind: VETH,
+  references: vethPairReferences,
+  provider: vethPairProvider,
+});

@@ -31,3 +31,9 @@ export function managedBy(kind: ResourceKind, name: string): string {
   const hash = createHash("sha256").update(mark).digest("hex").slice(0, 16);
   return `${mark.slice(0, MANAGED_BY_MAX_BYTES - hash.length - 1)}~${hash}`;
 }
+
+/**
+ * One key per output of `T`, each undefined: the props that make the engine report every output
+ * of a class. Typed by the provider's outputs interface, so an output missing here fails to compile.
+ */
+export type OutputSlots<T> = Readonly<Record<keyof T, undefined>>;

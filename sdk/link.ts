@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { managedBy } from "./common";
+import type { LinkOutputs } from "../provider/link";
+import { managedBy, type OutputSlots } from "./common";
 import { NetnsResource, type ResourceKind } from "./provider";
-import { declareLink, withDeclaredDependencies } from "./registry";
+import { singleLinkReferences } from "../provider/schema/references";
 
 /** The outputs every single link resource has; listed so the SDK class exposes them. */
-const linkOutputProperties = {
+const linkOutputProperties: OutputSlots<LinkOutputs> = {
   name: undefined,
   namespace: undefined,
   addresses: undefined,
@@ -38,21 +39,20 @@ export abstract class SingleLinkResource extends NetnsResource {
     kind: ResourceKind,
     name: string,
     args: object,
-    kindOutputs: readonly string[],
+    kindOutputs: object,
     opts: pulumi.CustomResourceOptions | undefined,
   ) {
-    const links = [args as { namespace?: unknown; name?: unknown; master?: unknown }];
     super(
       kind,
       name,
       {
         ...linkOutputProperties,
-        ...Object.fromEntries(kindOutputs.map((key) => [key, undefined])),
+        ...kindOutputs,
         ...args,
         managedBy: managedBy(kind, name),
       },
-      withDeclaredDependencies(opts, links),
+      opts,
+      singleLinkReferences(args),
     );
-    declareLink(links[0]!, this);
   }
 }

@@ -1,11 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { NamespaceInputs } from "../provider/schema/namespace";
-import { type ResourceArgs, managedBy } from "./common";
+import type { NamespaceOutputs } from "../provider/namespace";
+import { type OutputSlots, type ResourceArgs, managedBy } from "./common";
 import { NetnsResource } from "./provider";
-import { declareNamespace } from "./registry";
+import { namespaceReferences } from "../provider/schema/references";
 
 /** Inputs of a {@link Namespace}. */
 export type NamespaceArgs = ResourceArgs<Omit<NamespaceInputs, "managedBy" | "name"> & { name?: string }>;
+
+const namespaceOutputs: OutputSlots<NamespaceOutputs> = {
+  name: undefined,
+  sysctls: undefined,
+  inode: undefined,
+  adopt: undefined,
+  managedBy: undefined,
+  stackInstance: undefined,
+};
 
 /**
  * A Linux network namespace (`ip netns add NAME`), with its loopback up and `net.*` sysctls
@@ -27,9 +37,9 @@ export class Namespace extends NetnsResource {
     super(
       "Namespace",
       name,
-      { ...a, name: namespaceName, managedBy: managedBy("Namespace", name), inode: undefined },
+      { ...namespaceOutputs, ...a, name: namespaceName, managedBy: managedBy("Namespace", name) },
       opts,
+      namespaceReferences({ name: namespaceName }),
     );
-    declareNamespace(namespaceName, this);
   }
 }

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ProviderKind, ResourceKind } from "../provider/kinds";
+import type { References } from "../provider/schema/references";
+import { declareReferences, withDeclaredDependencies } from "./registry";
 
-/** The resource kinds users declare; also the last part of each resource's type token. */
-export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "Route";
-
-/** Every kind the provider implements: the user's, and the stack's own StackInstance. */
-export type ProviderKind = ResourceKind | "StackInstance";
+// The provider's registry of kinds names them: the kinds users declare (the last part of each
+// resource's type token), and every kind the provider serves (theirs and the stack's own
+// StackInstance). Type-only, so programs never load the provider's implementation.
+export type { ProviderKind, ResourceKind };
 
 /**
  * The `__provider` Pulumi's dynamic-provider plugin evaluates for a resource: the plugin runs it
@@ -67,14 +69,25 @@ export function stackInstance(): pulumi.Output<string> {
   return current.instance;
 }
 
-/** A resource of a kind users declare: a dynamic resource carrying its stack's instance id. */
+/**
+ * A resource of a kind users declare: a dynamic resource carrying its stack's instance id. It
+ * waits for the resources that make what its `references` name by plain string (its kind's
+ * references function, the one `check` claims with), and records what it makes itself.
+ */
 export abstract class NetnsResource extends DynamicResource {
   constructor(
     kind: ResourceKind,
     name: string,
     props: Record<string, unknown>,
     opts: pulumi.CustomResourceOptions | undefined,
+    references: References,
   ) {
-    super(kind, name, { ...props, stackInstance: stackInstance() }, opts);
+    super(
+      kind,
+      name,
+      { ...props, stackInstance: stackInstance() },
+      withDeclaredDependencies(opts, references.uses),
+    );
+    declareReferences(references, this);
   }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { References, Use } from "../provider/schema/references";
 
 // What this program declared, by plain names: a resource that names a namespace, a master or a
 // route's device as a plain string (not the declaring resource's output) still waits for the
@@ -20,17 +21,10 @@ export function declareLink(link: { namespace?: unknown; name?: unknown }, resou
   }
 }
 
-/** What a resource refers to by name: its namespace, and links in it (a master, a route's dev). */
-export interface References {
-  readonly namespace?: unknown;
-  readonly master?: unknown;
-  readonly dev?: unknown;
-}
-
 /** `opts` with a dependency on each declared namespace and link that `refs` name as plain strings. */
 export function withDeclaredDependencies<T extends pulumi.CustomResourceOptions>(
   opts: T | undefined,
-  refs: readonly References[],
+  refs: readonly Use[],
 ): T | undefined {
   const found = refs.flatMap((ref) => {
     const deps: pulumi.Resource[] = [];
@@ -50,4 +44,10 @@ export function withDeclaredDependencies<T extends pulumi.CustomResourceOptions>
       ? found
       : pulumi.output(existing).apply((d) => [...(Array.isArray(d) ? d : [d]), ...found]);
   return { ...(opts as T), dependsOn };
+}
+
+/** Records what `resource` makes under plain names (its kind's references), for later resources. */
+export function declareReferences(references: References, resource: pulumi.Resource): void {
+  declareNamespace(references.namespace, resource);
+  for (const link of references.links) declareLink(link, resource);
 }

@@ -1,11 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RouteInputs } from "../provider/schema/route";
-import { managedBy, type ResourceArgs } from "./common";
+import type { RouteOutputs } from "../provider/route";
+import { managedBy, type OutputSlots, type ResourceArgs } from "./common";
 import { NetnsResource } from "./provider";
-import { withDeclaredDependencies } from "./registry";
+import { routeReferences } from "../provider/schema/references";
 
 /** Inputs of a {@link Route}. */
 export type RouteArgs = ResourceArgs<Omit<RouteInputs, "managedBy">>;
+
+const routeOutputs: OutputSlots<RouteOutputs> = {
+  namespace: undefined,
+  destination: undefined,
+  via: undefined,
+  dev: undefined,
+  metric: undefined,
+  table: undefined,
+  adopt: undefined,
+  managedBy: undefined,
+  stackInstance: undefined,
+};
 
 /**
  * A route in a namespace's routing table (`ip route add DEST via GW [dev DEV] [metric M] [table T]`),
@@ -37,17 +50,9 @@ export class Route extends NetnsResource {
     super(
       "Route",
       name,
-      {
-        namespace: undefined,
-        via: undefined,
-        dev: undefined,
-        metric: undefined,
-        table: undefined,
-        adopt: undefined,
-        ...(args as object),
-        managedBy: managedBy("Route", name),
-      },
-      withDeclaredDependencies(opts, [{ namespace: args.namespace, dev: args.dev }]),
+      { ...routeOutputs, ...(args as object), managedBy: managedBy("Route", name) },
+      opts,
+      routeReferences(args),
     );
   }
 }

@@ -1,10 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { LinkOutputs } from "../provider/link";
+import type { Owned } from "../provider/ownership";
 import type { TapDeviceInputs } from "../provider/schema/tapDevice";
-import type { ResourceArgs } from "./common";
+import type { TapDeviceOutputs } from "../provider/tapDevice";
+import type { OutputSlots, ResourceArgs } from "./common";
 import { SingleLinkResource } from "./link";
 
 /** Inputs of a {@link TapDevice}. */
 export type TapDeviceArgs = ResourceArgs<Omit<TapDeviceInputs, "managedBy">>;
+
+const tapDeviceOutputs: OutputSlots<Omit<TapDeviceOutputs, keyof LinkOutputs | keyof Owned>> = {
+  owner: undefined,
+  group: undefined,
+  multiQueue: undefined,
+  vnetHdr: undefined,
+};
 
 /**
  * A persistent tap device (`ip tuntap add dev X mode tap`) that a VM or a user-space program
@@ -19,6 +29,6 @@ export class TapDevice extends SingleLinkResource {
   declare public readonly vnetHdr: pulumi.Output<boolean>;
 
   constructor(name: string, args: TapDeviceArgs, opts?: pulumi.CustomResourceOptions) {
-    super("TapDevice", name, args, ["owner", "group", "multiQueue", "vnetHdr"], opts);
+    super("TapDevice", name, args, tapDeviceOutputs, opts);
   }
 }

@@ -1,15 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LinkOutputs } from "../provider/link";
 import type { VethPairInputs } from "../provider/schema/vethPair";
-import { type ResourceArgs, managedBy } from "./common";
+import type { VethPairOutputs } from "../provider/vethPair";
+import { type OutputSlots, type ResourceArgs, managedBy } from "./common";
 import { NetnsResource } from "./provider";
-import { declareLink, withDeclaredDependencies } from "./registry";
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+import { vethPairReferences } from "../provider/schema/references";
 
 /** Inputs of a {@link VethPair}. */
 export type VethPairArgs = ResourceArgs<Omit<VethPairInputs, "managedBy">>;
+
+const vethPairOutputs: OutputSlots<VethPairOutputs> = {
+  a: undefined,
+  b: undefined,
+  mtu: undefined,
+  adopt: undefined,
+  managedBy: undefined,
+  stackInstance: undefined,
+};
 
 /**
  * A veth pair whose two ends are created directly in their namespaces in one kernel call
@@ -25,9 +32,9 @@ export class VethPair extends NetnsResource {
     super(
       "VethPair",
       name,
-      { ...(args as object), managedBy: managedBy("VethPair", name) },
-      withDeclaredDependencies(opts, [args.a as unknown, args.b as unknown].filter(isPlainObject)),
+      { ...vethPairOutputs, ...(args as object), managedBy: managedBy("VethPair", name) },
+      opts,
+      vethPairReferences(args),
     );
-    for (const end of [args.a as unknown, args.b as unknown].filter(isPlainObject)) declareLink(end, this);
   }
 }

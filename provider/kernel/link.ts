@@ -380,6 +380,3 @@ export const linkSetGroup = (name: string, group: number): string[] => [
   "group",
   int(group),
 ];
-
-/** Equivalent to: `ip link delete dev NAME` (as a batch line; see {@link linkDelete} for the idempotent call). */
-export const linkDeleteLine = (name: string): string[] => ["link", "delete", "dev", name];

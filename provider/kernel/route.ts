@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { isIPv4 } from "node:net";
-import { normalizeCidr, isIPv6Cidr } from "./address";
+import { canonicalAddress, canonicalCidr, isIPv6Cidr } from "../address";
 import { KernelCommandError, NotFoundError, PermissionError } from "./errors";
 import { defaultIp, int, type Ip } from "./ip";
 import { recordClaim, recordRead, recordRelease, recordWrite, RECORDS_ROOT } from "./records";
@@ -55,7 +54,7 @@ export interface RouteState {
 }
 
 /** The family of a CIDR key. */
-const familyOf = (key: RouteKey): 4 | 6 => (isIPv6Cidr(normalizeCidr(key.destination)) ? 6 : 4);
+const familyOf = (key: RouteKey): 4 | 6 => (isIPv6Cidr(canonicalCidr(key.destination)) ? 6 : 4);
 
 /** The metric the kernel gives a route of `key`: the one asked for, or the family's default. */
 function routeKeyMetric(key: RouteKey): number {
@@ -74,7 +73,7 @@ function routeShowArgs(key: RouteKey): string[] {
     "table",
     int(key.table),
     "exact",
-    normalizeCidr(key.destination),
+    canonicalCidr(key.destination),
   ];
 }
 
@@ -155,7 +154,7 @@ export function parseRouteList(json: unknown, family: 4 | 6): OwnedRoute[] {
 /** Picks the route at `key` out of `ip -d -N -j route show ... exact DEST`. */
 export function parseRoute(json: unknown, key: RouteKey): RouteState | undefined {
   if (!Array.isArray(json)) throw new Error("ip -j route show: expected a JSON array");
-  const destination = normalizeCidr(key.destination);
+  const destination = canonicalCidr(key.destination);
   const metric = routeKeyMetric(key);
   for (const r of json as Record<string, unknown>[]) {
     if (typeof r !== "object" || r === null) continue;
@@ -181,11 +180,7 @@ export function parseRoute(json: unknown, key: RouteKey): RouteState | undefined
 function parseDestination(dst: unknown, wanted: string): string | undefined {
   if (typeof dst !== "string") return undefined;
   if (dst === "default") return isIPv6Cidr(wanted) ? "::/0" : "0.0.0.0/0";
-  try {
-    return normalizeCidr(dst); // host routes print without /32 or /128
-  } catch {
-    return undefined;
-  }
+  return canonicalCidr(dst); // host routes print without /32 or /128
 }
 
 /** `"gateway":"10.0.0.1"`, or RFC 5549's `"via":{"family":"inet6","host":"fe80::1"}`. */
@@ -193,16 +188,7 @@ function parseGateway(r: Record<string, unknown>): string | undefined {
   const via = r.via as { host?: unknown } | undefined;
   const host =
     typeof r.gateway === "string" ? r.gateway : typeof via?.host === "string" ? via.host : undefined;
-  return host === undefined ? undefined : canonicalHost(host);
-}
-
-function canonicalHost(address: string): string {
-  if (isIPv4(address)) return address;
-  try {
-    return normalizeCidr(address).replace(/\/\d+$/, "");
-  } catch {
-    return address;
-  }
+  return host === undefined ? undefined : canonicalAddress(host);
 }
 
 function numeric(value: unknown, fallback: number): number {
@@ -213,7 +199,7 @@ function numeric(value: unknown, fallback: number): number {
 
 function specArgs(spec: RouteSpec): string[] {
   return [
-    normalizeCidr(spec.destination),
+    canonicalCidr(spec.destination),
     ...(spec.via !== undefined ? ["via", spec.via] : []),
     ...(spec.dev !== undefined ? ["dev", spec.dev] : []),
     "metric",
@@ -250,7 +236,7 @@ export function routeDeleteLine(key: RouteKey, protocol: number): string[] {
   return [
     "route",
     "delete",
-    normalizeCidr(key.destination),
+    canonicalCidr(key.destination),
     "metric",
     int(routeKeyMetric(key)),
     "table",
@@ -351,7 +337,7 @@ export interface RecordedRoute {
 }
 
 function canonicalKey(key: RouteKey): Required<RouteKey> {
-  return { destination: normalizeCidr(key.destination), table: key.table, metric: routeKeyMetric(key) };
+  return { destination: canonicalCidr(key.destination), table: key.table, metric: routeKeyMetric(key) };
 }
 
 /** The record's file name: a hash, since namespace names and IPv6 prefixes make awkward file names. */

@@ -8,7 +8,8 @@ import {
   quote,
   ruledNumber,
 } from "./common";
-import { linkFields, refineLink } from "./link";
+import { diffBy, ownershipRules, update } from "./diff";
+import { LINK_IDENTITY, linkFields, linkRules, refineLink } from "./link";
 
 /**
  * Seconds with at most centisecond precision: iproute2 and the kernel take bridge timers as
@@ -80,3 +81,17 @@ export type BridgeInputs = z.input<typeof bridgeSchema>;
 export type BridgeChecked = z.output<typeof bridgeSchema>;
 /** Defaults applied and every value known: what `create` and `update` receive. */
 export type BridgeResolved = Known<BridgeChecked>;
+
+/** Every bridge setting changes in place (`ip link set dev X type bridge ...`). */
+export const diffBridge = diffBy({
+  schema: bridgeSchema,
+  fields: {
+    ...linkRules,
+    stp: update,
+    vlanFiltering: update,
+    forwardDelay: update,
+    ageingTime: update,
+    ...ownershipRules,
+  },
+  identity: LINK_IDENTITY,
+});

@@ -3,8 +3,9 @@
  * failures. Each rule is a plain `xxxProblems(value) => string[]` function (empty = valid) so the
  * kernel layer can reuse it; the zod field schemas wrap those functions.
  */
-import { SocketAddress, isIPv4, isIPv6 } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
+import { canonicalCidr } from "../address";
 
 /** The value Pulumi passes for an input that is not known yet (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -34,31 +35,6 @@ export type Known<T> = T extends Unknown
     : T extends object
       ? { [K in keyof T]: Known<T[K]> }
       : T;
-
-/** The path of the first unknown value inside `value` (`""` for `value` itself), or undefined. */
-export function findUnknown(value: unknown, path: readonly PropertyKey[] = []): string | undefined {
-  if (isUnknown(value)) return formatPath(path);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnknown(value[i], [...path, i]);
-      if (found !== undefined) return found;
-    }
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = findUnknown(inner, [...path, key]);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
-
-/** Narrows checked inputs to `Known`, throwing (a provider bug, not a user error) if one is unknown. */
-export function assertKnown<T>(value: T): Known<T> {
-  const path = findUnknown(value);
-  if (path !== undefined)
-    throw new Error(`input ${path || "(root)"} is still unknown; Pulumi should have resolved it`);
-  return value as Known<T>;
-}
 
 /** A string field whose value is judged by `problems`; every problem becomes its own issue. */
 export function ruledString(problems: (value: string) => string[]) {
@@ -228,20 +204,6 @@ export function cidrProblems(cidr: string): string[] {
 
 export const cidr = ruledString(cidrProblems);
 
-/**
- * A canonical spelling of a valid CIDR, for comparing addresses. IPv6 goes through
- * `SocketAddress`, i.e. inet_pton then libuv's inet_ntop (the BIND algorithm glibc also uses, so
- * the result is spelt the way `ip address show` prints it): lowercase, leading zeros dropped, the
- * longest run of zero groups compressed, IPv4-mapped addresses kept dotted. Invalid input is
- * returned unchanged so diffing old, no longer valid state never throws.
- */
-export function normalizeCidr(value: string): string {
-  if (cidrProblems(value).length > 0) return value;
-  const { address, prefix } = splitCidr(value)!;
-  const canonical = isIPv6(address) ? new SocketAddress({ address, family: "ipv6" }).address : address;
-  return `${canonical}/${Number(prefix)}`;
-}
-
 /** Entries listed twice (after normalisation), reported on the later index. */
 export const addressList = z.array(orUnknown(cidr)).superRefine(
   (list, ctx) => {
@@ -249,7 +211,7 @@ export const addressList = z.array(orUnknown(cidr)).superRefine(
     const seen = new Map<string, number>();
     list.forEach((entry, index) => {
       if (typeof entry !== "string" || isUnknown(entry) || cidrProblems(entry).length > 0) return;
-      const key = normalizeCidr(entry);
+      const key = canonicalCidr(entry);
       const first = seen.get(key);
       if (first === undefined) {
         seen.set(key, index);

@@ -1,21 +1,11 @@
 /**
- * Update versus replace, decided on resolved inputs (defaults applied on both sides). Pure: the
- * resources' `diff` handlers call `diffInputs` and hand the result to the engine.
+ * Update versus replace, decided on resolved inputs (defaults applied on both sides). Pure: each
+ * kind's descriptor builds its `diffInputs` from a table of {@link DiffRules}, one rule for every
+ * input of its schema, and the resources' `diff` handlers hand the result to the engine.
  */
-import { z } from "zod";
-import { UNKNOWN, formatPath, isUnknown, normalizeCidr } from "./common";
-import { bridgeSchema } from "./bridge";
-import { linkFields } from "./link";
-import { namespaceSchema } from "./namespace";
-import { comparableRoute, routeSchema } from "./route";
-import { tapDeviceSchema } from "./tapDevice";
-import { vethPairSchema } from "./vethPair";
-
-/** The SDK's resource kinds (`sdk/provider.ts`). */
-export type ResourceKind = "Namespace" | "VethPair" | "Bridge" | "TapDevice";
-
-/** Every kind {@link diffInputs} decides for. */
-export type DiffKind = ResourceKind | "Route";
+import type { z } from "zod";
+import { formatPath, isUnknown } from "./common";
+import { canonicalCidr } from "../address";
 
 export interface InputDiff {
   readonly changes: boolean;
@@ -28,61 +18,34 @@ export interface InputDiff {
 }
 
 type Action = "replace" | "update";
-type Compare = "value" | "mac" | "cidrSet" | "record";
-interface Field {
+/** How two values of a field are compared; `elsewhere`: another rule compares it (never a change here). */
+type Compare = "value" | "mac" | "cidrSet" | "record" | "elsewhere";
+export interface Field {
   readonly action: Action;
   readonly compare: Compare;
 }
 
-const replace: Field = { action: "replace", compare: "value" };
-const update: Field = { action: "update", compare: "value" };
+export const replace: Field = { action: "replace", compare: "value" };
+export const update: Field = { action: "update", compare: "value" };
+/** Addresses: a set, compared in canonical spelling. */
+export const cidrSet: Field = { action: "update", compare: "cidrSet" };
+/** A MAC address: compared without regard to case. */
+export const mac: Field = { action: "update", compare: "mac" };
+/** A string map (sysctls): each key its own path. */
+export const record: Field = { action: "update", compare: "record" };
+/** A field the kind's diff compares through other rules (a veth pair's ends, its shared MTU). */
+export const comparedElsewhere: Field = { action: "update", compare: "elsewhere" };
 
-const linkSpec: Record<keyof typeof linkFields, Field> = {
-  name: replace,
-  namespace: replace,
-  addresses: { action: "update", compare: "cidrSet" },
-  mtu: update,
-  macAddress: { action: "update", compare: "mac" },
-  up: update,
-  master: update,
-};
+/**
+ * One rule per input of schema `S`, keyed by the schema's own keys: a field the schema gains
+ * without a rule here, or a rule for a field it does not have, fails to compile.
+ */
+export type DiffRules<S extends z.ZodType> = { readonly [K in keyof z.input<S>]-?: Field };
 
-const ownership = { adopt: update, managedBy: update, stackInstance: update };
+/** The rules of the inputs every resource carries (see provider/ownership.ts). */
+export const ownershipRules = { adopt: update, managedBy: update, stackInstance: update } as const;
 
 type Shape = Record<string, z.ZodType>;
-interface Spec {
-  readonly shape: Shape;
-  readonly fields: Record<string, Field>;
-}
-
-const specs: Record<Exclude<ResourceKind, "VethPair">, Spec> = {
-  Namespace: {
-    shape: namespaceSchema.shape,
-    fields: { name: replace, sysctls: { action: "update", compare: "record" }, ...ownership },
-  },
-  Bridge: {
-    shape: bridgeSchema.shape,
-    fields: {
-      ...linkSpec,
-      stp: update,
-      vlanFiltering: update,
-      forwardDelay: update,
-      ageingTime: update,
-      ...ownership,
-    },
-  },
-  TapDevice: {
-    shape: tapDeviceSchema.shape,
-    fields: {
-      ...linkSpec,
-      owner: replace,
-      group: replace,
-      multiQueue: replace,
-      vnetHdr: replace,
-      ...ownership,
-    },
-  },
-};
 
 /**
  * One field resolved the way `check` would (its default applied, integers in sysctls turned into
@@ -95,7 +58,12 @@ function resolveField(schema: z.ZodType | undefined, raw: unknown): unknown {
   return parsed.success ? parsed.data : raw;
 }
 
-function resolveObject(shape: Shape, fields: Record<string, Field>, raw: unknown): Record<string, unknown> {
+/** The fields `fields` names, each resolved against `shape`; a missing or non-object `raw` is `{}`. */
+export function resolveObject(
+  shape: Shape,
+  fields: Readonly<Record<string, Field>>,
+  raw: unknown,
+): Record<string, unknown> {
   const source = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(fields)) out[key] = resolveField(shape[key], source[key]);
@@ -110,6 +78,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Paths below `path` that differ; the unknown sentinel in `next` always differs. */
 function changedPaths(compare: Compare, path: PropertyKey[], prev: unknown, next: unknown): PropertyKey[][] {
+  if (compare === "elsewhere") return [];
   if (isUnknown(next) || isUnknown(prev)) return [path];
   switch (compare) {
     case "value":
@@ -123,7 +92,7 @@ function changedPaths(compare: Compare, path: PropertyKey[], prev: unknown, next
       if (!Array.isArray(prev) || !Array.isArray(next)) return sameValue(prev, next) ? [] : [path];
       if (next.some(isUnknown)) return [path];
       const norm = (list: unknown[]) =>
-        new Set(list.map((v) => (typeof v === "string" ? normalizeCidr(v) : v)));
+        new Set(list.map((v) => (typeof v === "string" ? canonicalCidr(v) : v)));
       const a = norm(prev);
       const b = norm(next);
       return a.size === b.size && [...a].every((v) => b.has(v)) ? [] : [path];
@@ -138,14 +107,16 @@ function changedPaths(compare: Compare, path: PropertyKey[], prev: unknown, next
   }
 }
 
-interface Accumulator {
+/** The changed paths found so far, by action. */
+export interface Accumulator {
   replaces: string[];
   updates: string[];
 }
 
-function compareFields(
+/** Adds to `acc` the paths (below `prefix`) where `prev` and `next` differ, per `fields`. */
+export function compareFields(
   acc: Accumulator,
-  fields: Record<string, Field>,
+  fields: Readonly<Record<string, Field>>,
   prefix: PropertyKey[],
   prev: Record<string, unknown>,
   next: Record<string, unknown>,
@@ -157,32 +128,16 @@ function compareFields(
   }
 }
 
-/** (namespace, name) of a link; undefined namespace is the host's. Either part may be UNKNOWN. */
-interface Identity {
-  readonly namespace: unknown;
-  readonly name: unknown;
-}
-
-function mayEqual(x: unknown, y: unknown): boolean {
+/** Whether two values may be equal: equal, or either not known yet. */
+export function mayEqual(x: unknown, y: unknown): boolean {
   return isUnknown(x) || isUnknown(y) || x === y;
 }
 
 /**
- * Could a new object occupy an old one's place? An unknown part could be anything, so it may
- * collide: during preview that predicts delete-before-replace conservatively; at update time the
- * engine calls diff again with every value known.
+ * The diff of what `acc` found. `collision` says whether the new object could occupy the old
+ * one's place (so the old must go first); it is asked only when something is replaced.
  */
-function collides(olds: readonly Identity[], news: readonly Identity[]): boolean {
-  return news.some((n) => olds.some((o) => mayEqual(o.namespace, n.namespace) && mayEqual(o.name, n.name)));
-}
-
-function linkIdentity(link: Record<string, unknown> | "unknown"): Identity {
-  return link === "unknown"
-    ? { namespace: UNKNOWN, name: UNKNOWN }
-    : { namespace: link.namespace, name: link.name };
-}
-
-function result(acc: Accumulator, collision: () => boolean): InputDiff {
+export function result(acc: Accumulator, collision: () => boolean): InputDiff {
   const changes = acc.replaces.length + acc.updates.length > 0;
   return {
     changes,
@@ -192,78 +147,35 @@ function result(acc: Accumulator, collision: () => boolean): InputDiff {
   };
 }
 
-function resolveEnd(raw: unknown): Record<string, unknown> | "unknown" {
-  return isUnknown(raw) ? "unknown" : resolveObject(linkFields, linkSpec, raw);
+/** A diff on resolved inputs, `(olds, news) => InputDiff`: what each kind's descriptor carries. */
+export type DiffInputs = (olds: unknown, news: unknown) => InputDiff;
+
+/** What a kind whose inputs are one flat object needs to diff them. */
+export interface FlatDiff<S extends z.ZodObject> {
+  readonly schema: S;
+  readonly fields: DiffRules<S>;
+  /**
+   * The fields that name the kernel object: a replacement whose identity may equal the old one's
+   * (equal, or not known yet) collides with it. An unknown part could be anything, so during
+   * preview that predicts delete-before-replace conservatively; at update time the engine calls
+   * diff again with every value known. Omitted: the kind has no kernel object to collide with.
+   */
+  readonly identity?: readonly (keyof z.input<S> & string)[];
+  /** Turns resolved inputs into the form compared (e.g. a route's kernel key); default as is. */
+  readonly comparable?: (resolved: Record<string, unknown>) => Record<string, unknown>;
 }
 
-function unknownEnd(): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(linkSpec).map((k) => [k, UNKNOWN]));
-}
-
-function diffVethPair(olds: unknown, news: unknown): InputDiff {
-  const topFields = { mtu: update, ...ownership };
-  const shape: Shape = vethPairSchema.shape;
-  const prev = resolveObject(shape, topFields, olds);
-  const next = resolveObject(shape, topFields, news);
-  const rawPrev = (typeof olds === "object" && olds !== null ? olds : {}) as Record<string, unknown>;
-  const rawNext = (typeof news === "object" && news !== null ? news : {}) as Record<string, unknown>;
-  const ends = {
-    prev: { a: resolveEnd(rawPrev.a), b: resolveEnd(rawPrev.b) },
-    next: { a: resolveEnd(rawNext.a), b: resolveEnd(rawNext.b) },
+/** The diff of a kind whose inputs are one flat object: one rule per field, see {@link FlatDiff}. */
+export function diffBy<S extends z.ZodObject>(spec: FlatDiff<S>): DiffInputs {
+  const shape: Shape = spec.schema.shape;
+  const fields: Readonly<Record<string, Field>> = spec.fields;
+  const comparable = spec.comparable ?? ((r) => r);
+  return (olds, news) => {
+    const prev = comparable(resolveObject(shape, fields, olds));
+    const next = comparable(resolveObject(shape, fields, news));
+    const acc: Accumulator = { replaces: [], updates: [] };
+    compareFields(acc, fields, [], prev, next);
+    const identity = spec.identity;
+    return result(acc, () => identity !== undefined && identity.every((k) => mayEqual(prev[k], next[k])));
   };
-
-  const acc: Accumulator = { replaces: [], updates: [] };
-  for (const end of ["a", "b"] as const) {
-    const p = ends.prev[end];
-    const n = ends.next[end];
-    const pEnd = p === "unknown" ? unknownEnd() : { ...p, mtu: p.mtu ?? prev.mtu };
-    const nEnd = n === "unknown" ? unknownEnd() : { ...n, mtu: n.mtu ?? next.mtu };
-    compareFields(acc, linkSpec, [end], pEnd, nEnd);
-  }
-  compareFields(acc, ownership, [], prev, next);
-  return result(acc, () =>
-    collides(
-      [linkIdentity(ends.prev.a), linkIdentity(ends.prev.b)],
-      [linkIdentity(ends.next.a), linkIdentity(ends.next.b)],
-    ),
-  );
-}
-
-/** The kernel keys a route by (table, destination, metric); `via` and `dev` change in place. */
-const routeFields: Record<string, Field> = {
-  namespace: replace,
-  destination: replace,
-  table: replace,
-  metric: replace,
-  via: update,
-  dev: update,
-  ...ownership,
-};
-
-function diffRoute(olds: unknown, news: unknown): InputDiff {
-  const shape: Shape = routeSchema.shape;
-  // Compared canonically: "default" is 0.0.0.0/0 or ::/0, an omitted metric the kernel's default.
-  const prev = comparableRoute(resolveObject(shape, routeFields, olds));
-  const next = comparableRoute(resolveObject(shape, routeFields, news));
-  const acc: Accumulator = { replaces: [], updates: [] };
-  compareFields(acc, routeFields, [], prev, next);
-  const key = ["namespace", "destination", "table", "metric"];
-  return result(acc, () => key.every((k) => mayEqual(prev[k], next[k])));
-}
-
-/** Decides, per field, whether going from `olds` to `news` is no change, an update or a replacement. */
-export function diffInputs(kind: DiffKind, olds: unknown, news: unknown): InputDiff {
-  if (kind === "VethPair") return diffVethPair(olds, news);
-  if (kind === "Route") return diffRoute(olds, news);
-  const spec = specs[kind];
-  const prev = resolveObject(spec.shape, spec.fields, olds);
-  const next = resolveObject(spec.shape, spec.fields, news);
-  const acc: Accumulator = { replaces: [], updates: [] };
-  compareFields(acc, spec.fields, [], prev, next);
-  if (kind === "Namespace") {
-    // name is the only replace field, so a known replacement always has a new name and never
-    // collides; only an unknown name (preview) might.
-    return result(acc, () => mayEqual(prev.name, next.name));
-  }
-  return result(acc, () => collides([linkIdentity(prev)], [linkIdentity(next)]));
 }

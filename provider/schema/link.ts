@@ -15,6 +15,7 @@ import {
   orUnknown,
   upField,
 } from "./common";
+import { cidrSet, type DiffRules, mac, replace, update } from "./diff";
 
 export const linkFields = {
   /** Interface name; see `interfaceNameProblems`. Changing it replaces the link. */
@@ -64,3 +65,17 @@ export type LinkInputs = z.input<typeof linkEndSchema>;
 export type LinkChecked = z.output<typeof linkEndSchema>;
 /** Defaults applied and every value known: what `create` and `update` receive. */
 export type LinkResolved = Known<LinkChecked>;
+
+/** A link is named by (namespace, name): a new one of either is another link. */
+export const linkRules: DiffRules<typeof linkEndSchema> = {
+  name: replace,
+  namespace: replace,
+  addresses: cidrSet,
+  mtu: update,
+  macAddress: mac,
+  up: update,
+  master: update,
+};
+
+/** Link inputs that name the link: a new link of equal identity collides with the old one. */
+export const LINK_IDENTITY = ["namespace", "name"] as const;

@@ -9,6 +9,7 @@ import {
   sysctlKey,
   sysctlValue,
 } from "./common";
+import { diffBy, ownershipRules, record, replace } from "./diff";
 
 /** `ip netns add NAME`, plus per-namespace network sysctls. */
 export const namespaceSchema = z.strictObject({
@@ -30,3 +31,13 @@ export type NamespaceInputs = z.input<typeof namespaceSchema>;
 export type NamespaceChecked = z.output<typeof namespaceSchema>;
 /** Defaults applied and every value known: what `create` and `update` receive. */
 export type NamespaceResolved = Known<NamespaceChecked>;
+
+/**
+ * A new name is another namespace. `name` is the only replace field, so a known replacement never
+ * collides; only an unknown name (preview) might.
+ */
+export const diffNamespace = diffBy({
+  schema: namespaceSchema,
+  fields: { name: replace, sysctls: record, ...ownershipRules },
+  identity: ["name"],
+});

@@ -8,7 +8,7 @@
  * `via`, `::/0` for an IPv6 one), as `ip route add default via GW` does; without `via` it is IPv4,
  * again as `ip` does, so an IPv6 default route through a device only is written `::/0`.
  */
-import { SocketAddress, isIPv4, isIPv6 } from "node:net";
+import { canonicalAddress, canonicalCidr, formatAddress, parseAddress, type Family } from "../address";
 import { z } from "zod";
 import {
   adoptField,
@@ -19,7 +19,6 @@ import {
   managedByField,
   stackInstanceField,
   namespaceName,
-  normalizeCidr,
   orUnknown,
   quote,
   ruledNumber,
@@ -27,8 +26,9 @@ import {
   type Unknown,
   UNKNOWN,
 } from "./common";
+import { diffBy, ownershipRules, replace, update } from "./diff";
 
-export type Family = 4 | 6;
+export type { Family };
 
 /** The spelling of the default route; see the module comment for its family. */
 export const DEFAULT_DESTINATION = "default";
@@ -43,45 +43,9 @@ export const IPV6_DEFAULT_METRIC = 1024;
 export const TABLE_NAMES = { default: 253, main: 254, local: 255 } as const;
 export const MAIN_TABLE = TABLE_NAMES.main;
 
-// ---------------------------------------------------------------------------------------------
-// Addresses as numbers
-
-/** An IPv4 or IPv6 address (no zone, no prefix) as a number, or undefined if it is neither. */
-function addressValue(address: string): { family: Family; value: bigint } | undefined {
-  if (isIPv4(address)) {
-    return { family: 4, value: address.split(".").reduce((acc, o) => (acc << 8n) | BigInt(o), 0n) };
-  }
-  if (!isIPv6(address) || address.includes("%")) return undefined;
-  // SocketAddress spells it canonically: at most one "::", IPv4-mapped tails dotted.
-  let text = new SocketAddress({ address, family: "ipv6" }).address;
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/u.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
-    text = text.slice(0, dotted.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = "", tail] = text.split("::");
-  const words = (s: string | undefined) => (s ? s.split(":") : []);
-  const h = words(head);
-  const t = words(tail);
-  const all = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill("0"), ...t];
-  return { family: 6, value: all.reduce((acc, w) => (acc << 16n) | BigInt(parseInt(w, 16)), 0n) };
-}
-
-function formatAddress(family: Family, value: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join(".");
-  const words = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => ((value >> s) & 0xffffn).toString(16));
-  return new SocketAddress({ address: words.join(":"), family: "ipv6" }).address;
-}
-
 /** The family of an IP address, or undefined if it is not one. */
 export function addressFamily(address: string): Family | undefined {
-  return addressValue(address)?.family;
-}
-
-/** The canonical spelling of a valid address (IPv6 as `ip` prints it); anything else unchanged. */
-export function canonicalAddress(address: string): string {
-  const parsed = addressValue(address);
-  return parsed === undefined ? address : formatAddress(parsed.family, parsed.value);
+  return parseAddress(address)?.family;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,13 +68,13 @@ export function destinationProblems(destination: string): string[] {
   const problems = cidrProblems(destination);
   if (problems.length > 0) return problems;
   const slash = destination.lastIndexOf("/");
-  const parsed = addressValue(destination.slice(0, slash));
+  const parsed = parseAddress(destination.slice(0, slash));
   if (parsed === undefined) return [];
   const bits = parsed.family === 4 ? 32n : 128n;
   const prefix = BigInt(Number(destination.slice(slash + 1)));
   const hostMask = (1n << (bits - prefix)) - 1n;
   if ((parsed.value & hostMask) === 0n) return [];
-  const network = `${formatAddress(parsed.family, parsed.value & ~hostMask)}/${prefix}`;
+  const network = `${formatAddress({ family: parsed.family, value: parsed.value & ~hostMask })}/${prefix}`;
   return [
     `a destination is a network, so its host bits must be zero; ${quote(destination)} has host bits set ` +
       `(did you mean ${network}?)`,
@@ -124,7 +88,7 @@ export function gatewayProblems(via: string): string[] {
   if (via.includes("/")) return [`a gateway is one address, without a prefix length; got ${quote(via)}`];
   if (via.includes("%"))
     return [`a gateway cannot carry a zone index ("%..."); set dev instead; got ${quote(via)}`];
-  const parsed = addressValue(via);
+  const parsed = parseAddress(via);
   if (parsed === undefined) {
     return [`${quote(via)} is not an IPv4 address (dotted quad, no leading zeros) or an IPv6 address`];
   }
@@ -238,7 +202,7 @@ export const routeSchema = z
   );
 
 function isLinkLocal(via: string): boolean {
-  const parsed = addressValue(via);
+  const parsed = parseAddress(via);
   return parsed?.family === 6 && parsed.value >> 118n === 0x3fan;
 }
 
@@ -270,7 +234,7 @@ export function canonicalDestination(dest: unknown, via: unknown): string | Unkn
   const family = destinationFamily(dest, via);
   if (family === undefined) return typeof dest === "string" && !isUnknown(dest) ? dest : UNKNOWN;
   if (dest === DEFAULT_DESTINATION) return family === 4 ? "0.0.0.0/0" : "::/0";
-  return normalizeCidr(dest as string);
+  return canonicalCidr(dest as string);
 }
 
 /** The metric the kernel gives the route: IPv6 turns 0 (or none) into 1024. */
@@ -302,3 +266,20 @@ export function comparableRoute(route: Record<string, unknown>): Record<string, 
     via: typeof route.via === "string" ? canonicalAddress(route.via) : route.via,
   };
 }
+
+/** The kernel keys a route by (table, destination, metric); `via` and `dev` change in place. */
+export const diffRoute = diffBy({
+  schema: routeSchema,
+  fields: {
+    namespace: replace,
+    destination: replace,
+    table: replace,
+    metric: replace,
+    via: update,
+    dev: update,
+    ...ownershipRules,
+  },
+  identity: ["namespace", "destination", "table", "metric"],
+  // Compared canonically: "default" is 0.0.0.0/0 or ::/0, an omitted metric the kernel's default.
+  comparable: comparableRoute,
+});

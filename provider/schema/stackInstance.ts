@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { orUnknown, stackInstance } from "./common";
+import { diffBy, replace } from "./diff";
 
 /**
  * The one StackInstance of a stack (the SDK makes it): the random id every other resource of the
@@ -14,3 +15,9 @@ export const stackInstanceSchema = z.strictObject({
 });
 
 export type StackInstanceInputs = z.input<typeof stackInstanceSchema>;
+
+/**
+ * Another pinned id is another owner: the StackInstance is replaced, and every resource then
+ * updates its mark to the new id. It has no kernel object, so nothing can collide.
+ */
+export const diffStackInstance = diffBy({ schema: stackInstanceSchema, fields: { pinned: replace } });

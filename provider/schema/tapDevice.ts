@@ -8,7 +8,8 @@ import {
   quote,
   ruledNumber,
 } from "./common";
-import { linkFields, refineLink } from "./link";
+import { diffBy, ownershipRules, replace } from "./diff";
+import { LINK_IDENTITY, linkFields, linkRules, refineLink } from "./link";
 
 /** (uid_t)-1 means "no owner" to the tun driver, so the largest usable id is 2^32 - 2. */
 export const ID_MAX = 2 ** 32 - 2;
@@ -62,3 +63,17 @@ export type TapDeviceInputs = z.input<typeof tapDeviceSchema>;
 export type TapDeviceChecked = z.output<typeof tapDeviceSchema>;
 /** Defaults applied and every value known: what `create` and `update` receive. */
 export type TapDeviceResolved = Known<TapDeviceChecked>;
+
+/** The tun driver fixes owner, group and flags when it makes the device: changing one replaces it. */
+export const diffTapDevice = diffBy({
+  schema: tapDeviceSchema,
+  fields: {
+    ...linkRules,
+    owner: replace,
+    group: replace,
+    multiQueue: replace,
+    vnetHdr: replace,
+    ...ownershipRules,
+  },
+  identity: LINK_IDENTITY,
+});

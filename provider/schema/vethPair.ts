@@ -4,12 +4,24 @@ import {
   interfaceNameProblems,
   isUnknown,
   type Known,
+  UNKNOWN,
   managedByField,
   stackInstanceField,
   mtu,
   orUnknown,
 } from "./common";
-import { linkEndSchema } from "./link";
+import {
+  type Accumulator,
+  comparedElsewhere,
+  compareFields,
+  type DiffRules,
+  type InputDiff,
+  mayEqual,
+  ownershipRules,
+  resolveObject,
+  result,
+} from "./diff";
+import { linkEndSchema, linkRules } from "./link";
 
 /** `ip link add name A type veth peer name B`, each end in its own (or the host) namespace. */
 export const vethPairSchema = z
@@ -64,4 +76,58 @@ export type VethPairResolved = Known<VethPairChecked>;
 /** The MTU an end should have: its own, else the pair's, else undefined (kernel default). */
 export function effectiveEndMtu(pair: VethPairResolved, end: "a" | "b"): number | undefined {
   return pair[end].mtu ?? pair.mtu;
+}
+
+/** The pair's own fields; each end is compared field by field with {@link linkRules}. */
+const vethPairRules: DiffRules<typeof vethPairSchema> = {
+  a: comparedElsewhere,
+  b: comparedElsewhere,
+  /** Compared as each end's effective MTU: moving it from the pair to both ends is no change. */
+  mtu: comparedElsewhere,
+  ...ownershipRules,
+};
+
+type End = Record<string, unknown> | "unknown";
+
+function resolveEnd(raw: unknown): End {
+  return isUnknown(raw) ? "unknown" : resolveObject(linkEndSchema.shape, linkRules, raw);
+}
+
+/** An end not known yet: every field of it could be anything. */
+const unknownEnd = (): Record<string, unknown> =>
+  Object.fromEntries(Object.keys(linkRules).map((k) => [k, UNKNOWN]));
+
+/** (namespace, name) of an end; either part may be UNKNOWN. */
+const identityOf = (end: End) =>
+  end === "unknown" ? { namespace: UNKNOWN, name: UNKNOWN } : { namespace: end.namespace, name: end.name };
+
+/**
+ * Update versus replace for a veth pair: each end as a link (its MTU the effective one), then the
+ * pair's own fields. The old pair must go first when any new end could take any old end's place.
+ */
+export function diffVethPair(olds: unknown, news: unknown): InputDiff {
+  const shape = vethPairSchema.shape;
+  const prev = resolveObject(shape, vethPairRules, olds);
+  const next = resolveObject(shape, vethPairRules, news);
+  const raw = (v: unknown) => (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
+  const ends = {
+    prev: { a: resolveEnd(raw(olds).a), b: resolveEnd(raw(olds).b) },
+    next: { a: resolveEnd(raw(news).a), b: resolveEnd(raw(news).b) },
+  };
+  const acc: Accumulator = { replaces: [], updates: [] };
+  for (const end of ["a", "b"] as const) {
+    const p = ends.prev[end];
+    const n = ends.next[end];
+    const pEnd = p === "unknown" ? unknownEnd() : { ...p, mtu: p.mtu ?? prev.mtu };
+    const nEnd = n === "unknown" ? unknownEnd() : { ...n, mtu: n.mtu ?? next.mtu };
+    compareFields(acc, linkRules, [end], pEnd, nEnd);
+  }
+  compareFields(acc, vethPairRules, [], prev, next);
+  const olderEnds = [identityOf(ends.prev.a), identityOf(ends.prev.b)];
+  const newerEnds = [identityOf(ends.next.a), identityOf(ends.next.b)];
+  return result(acc, () =>
+    newerEnds.some((n) =>
+      olderEnds.some((o) => mayEqual(o.namespace, n.namespace) && mayEqual(o.name, n.name)),
+    ),
+  );
 }

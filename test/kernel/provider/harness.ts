@@ -2,9 +2,9 @@
 // calls), against the real kernel, without the engine.
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
-import { providers } from "../../../provider";
+import { providers, type ResourceKind } from "../../../provider";
 
-export type Kind = "Namespace" | "VethPair" | "Bridge" | "TapDevice" | "Route";
+export type Kind = ResourceKind;
 
 export const managedBy = (p: string, kind: Kind, name: string) => `pnt/${p}/${kind}/${name}`;
 

@@ -9,7 +9,6 @@ import {
 } from "../../../provider/kernel/ip";
 import {
   linkDelete,
-  linkDeleteLine,
   linkList,
   linkOwnership,
   linkSetAddress,
@@ -179,7 +178,6 @@ describe("batch-line builders", () => {
       "pulumi-netns:p/s/k/n",
     ]);
     assert.deepEqual(linkSetGroup("up", 28275), ["link", "set", "dev", "up", "group", "28275"]);
-    assert.deepEqual(linkDeleteLine("br"), ["link", "delete", "dev", "br"]);
   });
 
   it("refuse non-integer numbers", () => {

@@ -3,23 +3,18 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { z } from "zod";
 import {
-  UNKNOWN,
-  assertKnown,
   cidrProblems,
-  findUnknown,
   formatPath,
   interfaceNameProblems,
   macAddressProblems,
   managedByProblems,
   mtuProblems,
   namespaceNameProblems,
-  normalizeCidr,
   sysctlKeyProblems,
   sysctlValueProblems,
   toCheckFailures,
   validate,
 } from "../../../provider/schema/common";
-import { expandIPv6 } from "../../helpers/schema";
 
 /** [value, expected rule (regexp) or null for valid]. */
 type RuleCase<T> = readonly [T, RegExp | null];
@@ -181,19 +176,6 @@ describe("formatPath", () => {
   });
 });
 
-describe("normalizeCidr", () => {
-  test("lowercases and compresses IPv6, keeps IPv4-mapped addresses dotted", () => {
-    assert.equal(normalizeCidr("FD00:0:0:0:0:0:0:1/64"), "fd00::1/64");
-    assert.equal(normalizeCidr("2001:0db8:0000:0000:0001:0000:0000:0001/48"), "2001:db8::1:0:0:1/48");
-    assert.equal(normalizeCidr("::FFFF:1.2.3.4/96"), "::ffff:1.2.3.4/96");
-    assert.equal(normalizeCidr("0:0:0:0:0:0:0:0/0"), "::/0");
-    assert.equal(normalizeCidr("10.0.0.1/24"), "10.0.0.1/24");
-  });
-  test("returns invalid input unchanged", () => {
-    assert.equal(normalizeCidr("garbage"), "garbage");
-  });
-});
-
 describe("validate and toCheckFailures", () => {
   const schema = z.strictObject({ n: z.number(), s: z.string() });
   test("report every failure with a readable reason", () => {
@@ -218,15 +200,6 @@ describe("validate and toCheckFailures", () => {
       toCheckFailures(result.error!).map((f) => f.property),
       ["s"],
     );
-  });
-});
-
-describe("findUnknown and assertKnown", () => {
-  test("find the sentinel anywhere", () => {
-    assert.equal(findUnknown({ a: { addresses: ["x", UNKNOWN] } }), "a.addresses[1]");
-    assert.equal(findUnknown({ a: 1 }), undefined);
-    assert.throws(() => assertKnown({ mtu: UNKNOWN }), /input mtu is still unknown/u);
-    assert.deepEqual(assertKnown({ mtu: 1 }), { mtu: 1 });
   });
 });
 
@@ -291,27 +264,6 @@ describe("CIDR properties", () => {
         return (cidrProblems(`${ip}/${p}`).length === 0) === p <= 32;
       }),
     );
-  });
-  test("IPv6 addresses with a prefix 0-128 pass, and normalising keeps the address", () => {
-    fc.assert(
-      fc.property(fc.ipV6(), fc.integer({ min: 0, max: 128 }), fc.boolean(), (ip, p, upper) => {
-        const text = `${upper ? ip.toUpperCase() : ip}/${p}`;
-        assert.deepEqual(cidrProblems(text), []);
-        const normal = normalizeCidr(text);
-        const [address, prefix] = normal.split("/");
-        assert.equal(prefix, String(p));
-        assert.equal(expandIPv6(address), expandIPv6(ip));
-        assert.equal(normal, normal.toLowerCase());
-      }),
-    );
-  });
-  test("normalizeCidr is idempotent", () => {
-    const anyCidr = fc.oneof(
-      fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([ip, p]) => `${ip}/${p}`),
-      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([ip, p]) => `${ip}/${p}`),
-      fc.string(),
-    );
-    fc.assert(fc.property(anyCidr, (c) => normalizeCidr(normalizeCidr(c)) === normalizeCidr(c)));
   });
 });
 

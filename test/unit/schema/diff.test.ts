@@ -2,10 +2,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { UNKNOWN } from "../../../provider/schema/common";
-import { diffInputs, type InputDiff, type ResourceKind } from "../../../provider/schema/diff";
+import { kinds, type ResourceKind } from "../../../provider/kinds";
+import type { InputDiff } from "../../../provider/schema/diff";
+
+/** The pure input diff of `kind`, as its descriptor in the registry has it. */
+const diffInputs = (kind: ResourceKind, olds: unknown, news: unknown) => kinds[kind].diffInputs(olds, news);
 
 const managedBy = "proj/dev/X/x";
-const bases: Record<ResourceKind, Record<string, unknown>> = {
+const bases: Record<Exclude<ResourceKind, "Route">, Record<string, unknown>> = {
   Namespace: { name: "blue", sysctls: { "net.ipv4.ip_forward": "1" }, managedBy },
   Bridge: { name: "br0", namespace: "blue", addresses: ["10.0.0.1/24"], managedBy },
   TapDevice: { name: "tap0", namespace: "blue", managedBy },
@@ -22,7 +26,7 @@ function set(obj: Record<string, unknown>, path: string, value: unknown): Record
 }
 
 type Decision = "update" | "replace";
-const fieldCases: [ResourceKind, string, unknown, Decision][] = [
+const fieldCases: [keyof typeof bases, string, unknown, Decision][] = [
   ["Namespace", "name", "red", "replace"],
   ["Namespace", "adopt", true, "update"],
   ["Namespace", "managedBy", "proj/prod/Namespace/x", "update"],
@@ -75,7 +79,7 @@ describe("diffInputs: update or replace per field", () => {
 
 describe("diffInputs: what is not a change", () => {
   test("identical inputs", () => {
-    for (const kind of Object.keys(bases) as ResourceKind[])
+    for (const kind of Object.keys(bases) as (keyof typeof bases)[])
       assert.deepEqual(diffInputs(kind, bases[kind], bases[kind]), noChange);
   });
   test("defaults written out on one side only", () => {
@@ -169,7 +173,7 @@ describe("diffInputs: deleteBeforeReplace", () => {
     b: { namespace: b[0], name: b[1] },
     managedBy,
   });
-  const cases: [string, ResourceKind, Record<string, unknown>, Record<string, unknown>, boolean][] = [
+  const cases: [string, keyof typeof bases, Record<string, unknown>, Record<string, unknown>, boolean][] = [
     [
       "veth: swap ends",
       "VethPair",
@@ -235,5 +239,22 @@ describe("diffInputs: deleteBeforeReplace", () => {
       assert.equal(d.changes, true);
       assert.equal(d.deleteBeforeReplace, expected);
     });
+  }
+});
+
+describe("every schema field of every registered kind is compared", () => {
+  // A field not known yet could be anything: whatever rule a field has, it must show as a change.
+  const inputs: Record<keyof typeof kinds, Record<string, unknown>> = {
+    ...bases,
+    Route: { destination: "10.1.0.0/16", via: "10.0.0.1", managedBy },
+    StackInstance: { pinned: "abc" },
+  };
+  for (const descriptor of Object.values(kinds)) {
+    for (const field of Object.keys(descriptor.schema.shape)) {
+      test(`${descriptor.kind} ${field}`, () => {
+        const base = inputs[descriptor.kind];
+        assert.equal(descriptor.diffInputs(base, { ...base, [field]: UNKNOWN }).changes, true);
+      });
+    }
   }
 });

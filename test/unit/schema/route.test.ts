@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { UNKNOWN, validate } from "../../../provider/schema/common";
-import { diffInputs } from "../../../provider/schema/diff";
-import { canonicalDestination, routeSchema } from "../../../provider/schema/route";
+import { canonicalDestination, diffRoute, routeSchema } from "../../../provider/schema/route";
 import { type Case, failuresOf, runCases } from "../../helpers/schema";
 
 const managedBy = "proj/dev/Route/r";
@@ -173,8 +172,7 @@ describe("route schema", () => {
 });
 
 describe("route diff", () => {
-  const decide = (olds: Record<string, unknown>, news: Record<string, unknown>) =>
-    diffInputs("Route", olds, news);
+  const decide = (olds: Record<string, unknown>, news: Record<string, unknown>) => diffRoute(olds, news);
 
   test("no change", () => {
     assert.equal(decide(v4, v4).changes, false);

@@ -1,0 +1,81 @@
+/**
+ * What a resource's inputs name that other resources make: the part of a kind's descriptor that
+ * preview-time claims (provider/claims.ts) and the SDK's declared-name dependencies
+ * (sdk/registry.ts) both read. Values may be anything the user passed (a plain string, an unknown
+ * sentinel, a Pulumi output in the SDK): readers act on plain strings only.
+ */
+
+/** A link a resource makes. */
+export interface DeclaredLink {
+  /** Where its fields are in the inputs, for failures: `""` for a bridge or tap, `a.` for a veth end. */
+  readonly path: string;
+  readonly namespace?: unknown;
+  readonly name: unknown;
+  /** The bridge it is a port of. */
+  readonly master?: unknown;
+}
+
+/** A name the resource uses that another resource may make: a namespace, and a link in it. */
+export interface Use {
+  readonly namespace?: unknown;
+  readonly master?: unknown;
+  readonly dev?: unknown;
+}
+
+export interface References {
+  /** The namespace the resource makes. */
+  readonly namespace?: unknown;
+  /** The links the resource makes. */
+  readonly links: readonly DeclaredLink[];
+  /** What it must wait for: its links' namespaces and masters, a route's namespace and device. */
+  readonly uses: readonly Use[];
+}
+
+const fields = (v: unknown): Record<string, unknown> =>
+  typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
+
+/** The references of a link at `path` (`""` or `a.`) of the inputs. */
+function linkAt(path: string, raw: unknown): DeclaredLink {
+  const { namespace, name, master } = fields(raw);
+  return { path, namespace, name, master };
+}
+
+/** A kind that is one link (bridge, tap): it makes that link in its namespace, under its master. */
+export function singleLinkReferences(inputs: unknown): References {
+  const link = linkAt("", inputs);
+  return { links: [link], uses: [{ namespace: link.namespace, master: link.master }] };
+}
+
+/** A veth pair makes its two ends, each in its own namespace, under its own master. */
+export function vethPairReferences(inputs: unknown): References {
+  const { a, b } = fields(inputs);
+  const ends = [
+    ["a.", a],
+    ["b.", b],
+  ] as const;
+  // An end not known yet (the unknown sentinel) declares nothing.
+  const links = ends.filter(([, end]) => isObject(end)).map(([path, end]) => linkAt(path, end));
+  return { links, uses: links.map(({ namespace, master }) => ({ namespace, master })) };
+}
+
+/** A namespace makes itself. */
+export function namespaceReferences(inputs: unknown): References {
+  return { namespace: fields(inputs).name, links: [], uses: [] };
+}
+
+/** A route lives in a namespace and may leave by a device another resource makes. */
+export function routeReferences(inputs: unknown): References {
+  const { namespace, dev } = fields(inputs);
+  return { links: [], uses: [{ namespace, dev }] };
+}
+
+/** What names nothing (the stack's StackInstance). */
+export function noReferences(): References {
+  return { links: [], uses: [] };
+}
+
+// A Pulumi output or promise in the SDK reads as an object whose fields are no plain strings, so
+// it declares nothing either.
+function isObject(v: unknown): v is object {
+  return typeof v === "object" && v !== null;
+}

@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { kinds } from "../../../provider/kinds";
+import { UNKNOWN } from "../../../provider/schema/common";
+
+test("each kind's references: what it makes and what it waits for", () => {
+  assert.deepEqual(kinds.Bridge.references({ name: "br", namespace: "n", master: "up" }), {
+    links: [{ path: "", namespace: "n", name: "br", master: "up" }],
+    uses: [{ namespace: "n", master: "up" }],
+  });
+  assert.deepEqual(kinds.TapDevice.references({ name: "t" }).links, [
+    { path: "", namespace: undefined, name: "t", master: undefined },
+  ]);
+  assert.deepEqual(kinds.VethPair.references({ a: { name: "x", master: "br" }, b: UNKNOWN }), {
+    links: [{ path: "a.", namespace: undefined, name: "x", master: "br" }],
+    uses: [{ namespace: undefined, master: "br" }],
+  });
+  assert.deepEqual(kinds.Namespace.references({ name: "blue" }), { namespace: "blue", links: [], uses: [] });
+  assert.deepEqual(kinds.Route.references({ namespace: "n", dev: "v0", destination: "default" }), {
+    links: [],
+    uses: [{ namespace: "n", dev: "v0" }],
+  });
+  assert.deepEqual(kinds.StackInstance.references(), { links: [], uses: [] });
+});
