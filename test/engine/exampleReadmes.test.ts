@@ -16,11 +16,11 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { repoRoot } from "../helpers/engine";
+import { pluginCache, repoRoot } from "../helpers/engine";
 import { missingLines, readmeBlock } from "../helpers/readme";
 import { requireRoot } from "../helpers/root";
 
-const examples = ["two-hosts-bridge", "router", "vm-tap", "star"];
+const examples = ["two-hosts-bridge", "router", "vm-tap", "star", "iperf"];
 
 /** What a login shell on a fresh Debian machine has; everything else must come from env.sh. */
 const systemPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -93,11 +93,13 @@ async function runReadme(example: string, commands: string, signal: AbortSignal)
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), `pnt-readme-${example}-`));
   try {
     for (const sub of ["upper", "work", "home"]) await fs.mkdir(path.join(scratch, sub));
+    // Its plugins are the machine's: setup installed the command plugin there, as on a fresh machine.
+    await fs.symlink(pluginCache(), path.join(scratch, "home", "plugins"));
     const env: Record<string, string> = {
       PATH: systemPath,
       HOME: process.env.HOME ?? "/root",
       LANG: "C.UTF-8",
-      // A Pulumi home of its own, as on a fresh machine.
+      // A Pulumi home of its own (no login, no stacks of the user's), with the machine's plugins.
       PULUMI_HOME: path.join(scratch, "home"),
       EXAMPLE: dir,
       SCRATCH: scratch,

@@ -41,7 +41,7 @@ interface StackOptions {
 }
 
 /** The machine's plugin cache (`$PULUMI_HOME/plugins`), where setup installs the command plugin. */
-function pluginCache(): string {
+export function pluginCache(): string {
   const plugins = process.env.PULUMI_NETNS_PLUGINS;
   if (!plugins) {
     throw new Error("PULUMI_NETNS_PLUGINS is not set: run `bash scripts/setup` and `. scripts/env.sh` first");
