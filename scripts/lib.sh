@@ -18,9 +18,10 @@ PULUMI_NETNS_PULUMI_BIN=$PULUMI_NETNS_PULUMI_ROOT/bin
 # Where `pulumi plugin install` puts resource plugins such as command, and the engine finds them.
 PULUMI_NETNS_PLUGINS=${PULUMI_HOME:-$HOME/.pulumi}/plugins
 
-# The first Node >= 22 found: the system's if new enough, else the one setup installs.
+# The first Node >= 22.18 found: the system's if new enough, else the one setup installs.
+# @pulumi/pulumi needs 22; 22.18 runs TypeScript by stripping the types, as the examples expect.
 pulumi_netns_node_dir() {
-  local major
-  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-  if [ "$major" -ge 22 ] 2>/dev/null; then dirname "$(command -v node)"; else echo "$PULUMI_NETNS_NODE_BIN"; fi
+  local version
+  version=$(node -p 'process.versions.node.split(".").slice(0, 2).map((n) => n.padStart(3, "0")).join("")' 2>/dev/null || echo 0)
+  if [ "$version" -ge 022018 ] 2>/dev/null; then dirname "$(command -v node)"; else echo "$PULUMI_NETNS_NODE_BIN"; fi
 }
