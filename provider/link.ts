@@ -129,7 +129,7 @@ export function planCreate(
 }
 
 /** `Interface "x" in namespace "n"`, for messages. */
-export function describeLink(spec: Pick<LinkSpec, "name" | "namespace">): string {
+function describeLink(spec: Pick<LinkSpec, "name" | "namespace">): string {
   return `Interface ${JSON.stringify(spec.name)} in ${describeNamespace(spec.namespace)}`;
 }
 

@@ -1,6 +1,7 @@
 // Who owns a kernel object. Every resource writes one mark on what it makes; every handler that
 // reads, changes or deletes an object first checks that the object carries the mark recorded in
 // the resource's state. See DESIGN.md "Ownership marks".
+import { stackInstanceProblems } from "./schema/common";
 
 /** Inputs every resource carries. */
 export interface Owned {
@@ -37,7 +38,7 @@ export interface ParsedMark {
 export function parseMark(mark: string): ParsedMark | undefined {
   const parts = mark.split("/");
   if (parts.length < 4) return undefined;
-  const legacy = parts.length === 4 || !/^[A-Za-z0-9_-]{1,32}$/.test(parts[0] ?? "");
+  const legacy = parts.length === 4 || stackInstanceProblems(parts[0] ?? "").length > 0;
   const [instance, project, stack, kind, ...name] = legacy ? ["", ...parts] : parts;
   const decoded = (s: string | undefined) => {
     try {
