@@ -19,6 +19,7 @@ type CheckFailure = pulumi.dynamic.CheckFailure;
 const namespaces = new Map<string, string>();
 const routes = new Map<string, string>();
 const links = new Map<string, { kind: string; managedBy: string }>();
+const vnis = new Map<string, { name: string; managedBy: string }>();
 
 /** The kernel kind a master must be; a registered kind's, or this fails to compile. */
 const BRIDGE = "bridge" satisfies LinkKernelKind;
@@ -79,6 +80,14 @@ export async function claimLinks(
   return failures;
 }
 
+/** The link in the kernel, if any. Only absence counts as absence: a permission error or a missing `ip` raises. */
+async function existingLink(namespace: string | undefined, name: string) {
+  return linkShow(namespace, name).catch((e: unknown) => {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  });
+}
+
 async function checkMaster(link: DeclaredLink, namespace: string | undefined): Promise<CheckFailure[]> {
   const master = link.master;
   if (!known(master)) return [];
@@ -107,11 +116,7 @@ async function checkMaster(link: DeclaredLink, namespace: string | undefined): P
       },
     ];
   }
-  // Only absence counts as absence: a permission error or a missing `ip` is reported as itself.
-  const existing = await linkShow(namespace, master).catch((e: unknown) => {
-    if (e instanceof NotFoundError) return undefined;
-    throw e;
-  });
+  const existing = await existingLink(namespace, master);
   if (existing?.kind === BRIDGE) return [];
   return [
     {
@@ -164,4 +169,71 @@ export function claimRoute(route: RouteDeclaration): CheckFailure[] {
   }
   routes.set(key, managedBy);
   return [];
+}
+
+/** What a Vxlan declares: the kernel's key of a VXLAN device in its namespace, and its underlay. */
+export interface VxlanDeclaration {
+  readonly managedBy: unknown;
+  readonly namespace?: unknown;
+  readonly name: unknown;
+  readonly vni: unknown;
+  readonly dstPort: unknown;
+  /** 4 or 6; undefined while an address is not known. */
+  readonly family: 4 | 6 | undefined;
+  readonly dev?: unknown;
+}
+
+/**
+ * Records a Vxlan's (namespace, VNI, port, address family): the kernel refuses a second VXLAN
+ * device with the same key in one namespace ("A VXLAN device with the specified VNI already
+ * exists"; it compares VNI, port and family, not local or remote). And its underlay `dev` must
+ * be a link declared in the same namespace or existing there.
+ */
+export async function claimVxlan(vxlan: VxlanDeclaration): Promise<CheckFailure[]> {
+  const { managedBy, namespace, name, vni, dstPort, family } = vxlan;
+  const failures: CheckFailure[] = [];
+  if (known(managedBy) && (namespace === undefined || known(namespace))) {
+    if (typeof vni === "number" && typeof dstPort === "number" && family !== undefined) {
+      const key = JSON.stringify([namespace ?? null, vni, dstPort, family]);
+      const holder = vnis.get(key);
+      if (holder !== undefined && holder.managedBy !== managedBy) {
+        failures.push({
+          property: "vni",
+          reason:
+            `VNI ${vni} on UDP port ${dstPort} (IPv${family}) in ${describeNamespace(namespace)} is also declared by ` +
+            `${owner(holder.managedBy)} (device ${JSON.stringify(holder.name)}): the kernel allows one VXLAN device ` +
+            "per VNI, port and address family in a namespace",
+        });
+      } else vnis.set(key, { name: String(name), managedBy });
+    }
+    if (known(vxlan.dev)) failures.push(...(await checkUnderlay(namespace, vxlan.dev)));
+  }
+  return failures;
+}
+
+async function checkUnderlay(namespace: string | undefined, dev: string): Promise<CheckFailure[]> {
+  if (links.has(linkKey(namespace, dev))) return [];
+  const existing = await existingLink(namespace, dev);
+  if (existing) return [];
+  const where = describeNamespace(namespace);
+  const elsewhere = [...links.keys()].find((key) => key.endsWith(`/${dev}`));
+  if (elsewhere !== undefined) {
+    const other = elsewhere.slice(0, -dev.length - 1);
+    return [
+      {
+        property: "dev",
+        reason:
+          `interface ${JSON.stringify(dev)} is declared in ${describeNamespace(other || undefined)}, not in ${where}: ` +
+          "a VXLAN device and its underlay must share a namespace",
+      },
+    ];
+  }
+  return [
+    {
+      property: "dev",
+      reason:
+        `no interface ${JSON.stringify(dev)} is declared in ${where} in this stack or exists there: ` +
+        "declare the underlay (a netns.VethPair end, say) and pass its name",
+    },
+  ];
 }

@@ -8,6 +8,7 @@ import { routeKind } from "./route";
 import { stackInstanceKind } from "./stackInstance";
 import { tapDeviceKind } from "./tapDevice";
 import { vethPairKind } from "./vethPair";
+import { vxlanKind } from "./vxlan";
 
 const registry = [
   namespaceKind,
@@ -16,6 +17,7 @@ const registry = [
   tapDeviceKind,
   routeKind,
   stackInstanceKind,
+  vxlanKind,
 ] as const;
 
 type Descriptor = (typeof registry)[number];

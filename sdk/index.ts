@@ -5,3 +5,4 @@ export { Route, type RouteArgs } from "./route";
 export { TapDevice, type TapDeviceArgs } from "./tapDevice";
 export { VethPair, type VethPairArgs } from "./vethPair";
 export type { LinkOutputs } from "../provider/link";
+export { Vxlan, type VxlanArgs } from "./vxlan";

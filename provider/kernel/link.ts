@@ -1,6 +1,7 @@
 import { parseAddresses } from "./address";
 import { NotFoundError } from "./errors";
 import { defaultIp, int, linkGroupFor, MARK_PREFIX, type Ip } from "./ip";
+import { parseVxlanInfo, type VxlanInfo } from "./vxlan";
 
 /** Bridge settings as read back; times in seconds (the kernel reports centiseconds). */
 export interface BridgeInfo {
@@ -59,6 +60,7 @@ export interface LinkState {
   readonly bridge?: BridgeInfo;
   readonly tun?: TunInfo;
   readonly veth?: VethPeer;
+  readonly vxlan?: VxlanInfo;
 }
 
 /** Whether a link is ours, see DESIGN.md "Ownership marks". */
@@ -235,6 +237,7 @@ function parseLink(raw: unknown): LinkState {
     ...(kind === "veth"
       ? { veth: { name: str(raw.link), ifindex: num(raw.link_index), netnsId: num(raw.link_netnsid) } }
       : {}),
+    ...(kind === "vxlan" ? { vxlan: parseVxlanInfo(data) } : {}),
   };
 }
 

@@ -46,6 +46,13 @@ export function singleLinkReferences(inputs: unknown): References {
   return { links: [link], uses: [{ namespace: link.namespace, master: link.master }] };
 }
 
+/** A VXLAN device is one link that sends through its underlay `dev`, in its own namespace. */
+export function vxlanReferences(inputs: unknown): References {
+  const single = singleLinkReferences(inputs);
+  const { namespace, dev } = fields(inputs);
+  return { ...single, uses: [...single.uses, { namespace, dev }] };
+}
+
 /** A veth pair makes its two ends, each in its own namespace, under its own master. */
 export function vethPairReferences(inputs: unknown): References {
   const { a, b } = fields(inputs);

@@ -325,4 +325,100 @@ describe("examples through their whole life", { concurrency: false }, () => {
       if (left) process.kill(Number(left));
     }
   });
+
+  test("vxlan-overlay", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-vxlan`, workDir: example("vxlan-overlay") });
+    const [siteA, siteB, a1, b2] = ["site-a", "site-b", "a1", "b2"].map((n) => `${p}-${n}`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const tunnel = (ns: string): Record<string, unknown> => {
+      const link = linkOf(ns, "vxlan0");
+      const data = (link.linkinfo as { info_data: Record<string, unknown> }).info_data;
+      return { ifindex: link.ifindex, mtu: link.mtu, master: link.master, ...data };
+    };
+    /** Every host reaches every host of the other site, across the tunnel. */
+    const across = () => {
+      for (const to of ["10.200.0.3", "10.200.0.4"]) ping(a1, to);
+      for (const to of ["10.200.0.1", "10.200.0.2"]) ping(b2, to);
+    };
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-` });
+      const { outputs } = await s.stack.up();
+      // The stack's own probes crossed the tunnel both ways during up.
+      assert.deepEqual(
+        (outputs.reachability?.value as string[]).map((seen) => seen.replace(/: .*, 3 received, .*/, "")),
+        [`ping 10.200.0.3 from namespace ${a1}`, `ping 10.200.0.2 from namespace ${b2}`],
+      );
+      const a = tunnel(siteA);
+      assert.deepEqual(
+        [a.id, a.remote, a.local, a.link, a.port, a.master, a.mtu],
+        [100, "192.168.100.2", "192.168.100.1", "underlay", 4789, "br", 1450],
+      );
+      assert.equal(tunnel(siteB).remote, "192.168.100.1");
+      across();
+      await s.stack.preview({ expectNoChanges: true });
+
+      // A new VNI: the kernel cannot change it, so both tunnel ends are replaced (the probes too).
+      await setConfig(s, { vni: "200" });
+      assert.deepEqual(await previewChanges(s), { replace: 4 });
+      await s.stack.up();
+      assert.deepEqual([tunnel(siteA).id, tunnel(siteB).id], [200, 200]);
+      assert.notEqual(tunnel(siteA).ifindex, a.ifindex, "a new device");
+      across();
+
+      // A new MTU: the tunnels and the hosts' cables change in place; the probes run again.
+      const ifindexes = [tunnel(siteA).ifindex, tunnel(siteB).ifindex];
+      await setConfig(s, { mtu: "1400" });
+      assert.deepEqual(await previewChanges(s), { update: 6, replace: 2 });
+      await s.stack.up();
+      assert.deepEqual([tunnel(siteA).mtu, tunnel(siteB).mtu, linkOf(a1, "eth0").mtu], [1400, 1400, 1400]);
+      assert.deepEqual([tunnel(siteA).ifindex, tunnel(siteB).ifindex], ifindexes, "updated, not re-created");
+      execFileSync(
+        "ip",
+        ["netns", "exec", a1, "ping", "-c", "1", "-W", "2", "-s", "1372", "-M", "do", "10.200.0.3"],
+        {
+          stdio: "ignore",
+        },
+      );
+
+      // Drift by hand: settings of one end changed, the other end deleted; refresh + up repair it.
+      ip([
+        "-n",
+        siteA,
+        "link",
+        "set",
+        "dev",
+        "vxlan0",
+        "type",
+        "vxlan",
+        "ttl",
+        "9",
+        "nolearning",
+        "remote",
+        "192.168.100.9",
+      ]);
+      ip(["-n", siteA, "link", "set", "dev", "vxlan0", "nomaster"]);
+      ip(["-n", siteB, "link", "delete", "dev", "vxlan0"]);
+      await s.stack.refresh();
+      await s.stack.up();
+      const repaired = tunnel(siteA);
+      assert.deepEqual(
+        [repaired.ttl, repaired.learning, repaired.remote, repaired.master, repaired.ifindex],
+        [0, true, "192.168.100.2", "br", ifindexes[0]],
+      );
+      assert.deepEqual([tunnel(siteB).id, tunnel(siteB).master], [200, "br"]);
+      across();
+      await s.stack.preview({ expectNoChanges: true });
+
+      await s.stack.destroy();
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+    }
+  });
 });

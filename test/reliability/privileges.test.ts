@@ -28,6 +28,7 @@ const calls = [
   ["Bridge", { name: p + "br", addresses: [], up: true, stp: false, vlanFiltering: false, adopt: false, managedBy: mb("Bridge", "br") }],
   ["TapDevice", { name: p + "tap", addresses: [], up: true, multiQueue: false, vnetHdr: false, adopt: false, managedBy: mb("TapDevice", "t") }],
   ["VethPair", { a: { name: p + "a", addresses: [], up: true }, b: { name: p + "b", addresses: [], up: true }, adopt: false, managedBy: mb("VethPair", "v") }],
+  ["Vxlan", { name: p + "vx", vni: 4242, dstPort: 4789, learning: true, ttl: 0, addresses: [], up: true, adopt: false, managedBy: mb("Vxlan", "vx") }],
 ];
 Promise.all(calls.map(([kind, inputs]) =>
   providers[kind].create(inputs).then(() => ({ kind, ok: true }), (e) => ({ kind, message: String(e && e.message) })),
@@ -59,7 +60,7 @@ describe("privileges", () => {
         ),
       );
       const results = JSON.parse(stdout) as { kind: string; ok?: boolean; message?: string }[];
-      assert.equal(results.length, 4);
+      assert.equal(results.length, 5);
       assert.ok(
         results.every((r) => !r.ok),
         `nothing succeeds without privileges: ${stdout}`,

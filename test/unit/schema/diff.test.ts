@@ -14,6 +14,15 @@ const bases: Record<Exclude<ResourceKind, "Route">, Record<string, unknown>> = {
   Bridge: { name: "br0", namespace: "blue", addresses: ["10.0.0.1/24"], managedBy },
   TapDevice: { name: "tap0", namespace: "blue", managedBy },
   VethPair: { a: { name: "va" }, b: { name: "vb", namespace: "blue" }, managedBy },
+  Vxlan: {
+    name: "vx0",
+    namespace: "blue",
+    vni: 42,
+    remote: "10.0.0.2",
+    local: "10.0.0.1",
+    dev: "u0",
+    managedBy,
+  },
 };
 
 const noChange: InputDiff = { changes: false, replaces: [], updates: [], deleteBeforeReplace: false };
@@ -60,6 +69,15 @@ const fieldCases: [keyof typeof bases, string, unknown, Decision][] = [
   ["VethPair", "b.master", "br0", "update"],
   ["VethPair", "a.macAddress", "02:00:00:00:00:02", "update"],
   ["VethPair", "adopt", true, "update"],
+  ["Vxlan", "vni", 43, "replace"],
+  ["Vxlan", "dstPort", 4790, "replace"],
+  ["Vxlan", "srcPortRange", [1000, 2000], "replace"],
+  ["Vxlan", "dev", "u1", "update"],
+  ["Vxlan", "ttl", 64, "update"],
+  ["Vxlan", "learning", false, "update"],
+  ["Vxlan", "mtu", 1400, "update"],
+  ["Vxlan", "master", "br0", "update"],
+  ["Vxlan", "name", "vx1", "replace"],
 ];
 
 describe("diffInputs: update or replace per field", () => {
@@ -130,6 +148,49 @@ describe("diffInputs: what is not a change", () => {
       b: { name: "vb", namespace: "blue", mtu: 1400 },
     };
     assert.deepEqual(diffInputs("VethPair", olds, news), noChange);
+  });
+});
+
+describe("diffInputs: Vxlan addresses", () => {
+  const vx = bases.Vxlan;
+  test("remote, local and group change in place within their family", () => {
+    assert.deepEqual(diffInputs("Vxlan", vx, { ...vx, remote: "10.0.0.3", local: "10.0.0.9" }).updates, [
+      "remote",
+      "local",
+    ]);
+    const toGroup = diffInputs("Vxlan", vx, { ...vx, remote: undefined, group: "239.1.1.1" });
+    assert.deepEqual([toGroup.replaces, toGroup.updates], [[], ["remote", "group"]]);
+    assert.deepEqual(diffInputs("Vxlan", vx, { ...vx, local: undefined }).updates, ["local"]);
+  });
+  test("a new address family replaces the device (the kernel refuses it in place)", () => {
+    const d = diffInputs("Vxlan", vx, { ...vx, remote: "fd00::2", local: "fd00::1" });
+    assert.deepEqual([d.replaces, d.updates, d.deleteBeforeReplace], [["remote", "local"], [], true]);
+    const none = diffInputs(
+      "Vxlan",
+      { ...vx, local: undefined, remote: "fd00::2" },
+      { ...vx, local: undefined, remote: undefined },
+    );
+    assert.deepEqual(none.replaces, ["remote"], "no address at all is IPv4");
+  });
+  test("an address not known yet may change the family: replace", () => {
+    assert.deepEqual(diffInputs("Vxlan", vx, { ...vx, remote: UNKNOWN }).replaces, ["remote"]);
+  });
+  test("removing the underlay replaces (ip cannot unset it); setting one does not", () => {
+    assert.deepEqual(diffInputs("Vxlan", vx, { ...vx, dev: undefined }).replaces, ["dev"]);
+    assert.deepEqual(diffInputs("Vxlan", { ...vx, dev: undefined }, vx).updates, ["dev"]);
+  });
+  test("spelling: an address, ttl auto, the default port range", () => {
+    const news = {
+      ...vx,
+      remote: "10.0.0.2",
+      ttl: "auto",
+      srcPortRange: [0, 0],
+      dstPort: 4789,
+      learning: true,
+    };
+    assert.deepEqual(diffInputs("Vxlan", { ...vx, remote: "10.0.0.2", ttl: 0 }, news), noChange);
+    const v6 = { ...vx, remote: "fd00::2", local: "FD00:0::1" };
+    assert.deepEqual(diffInputs("Vxlan", { ...v6, local: "fd00::1" }, v6), noChange);
   });
 });
 

@@ -20,5 +20,12 @@ test("each kind's references: what it makes and what it waits for", () => {
     links: [],
     uses: [{ namespace: "n", dev: "v0" }],
   });
+  assert.deepEqual(kinds.Vxlan.references({ name: "vx0", namespace: "n", master: "br", dev: "under" }), {
+    links: [{ path: "", namespace: "n", name: "vx0", master: "br" }],
+    uses: [
+      { namespace: "n", master: "br" },
+      { namespace: "n", dev: "under" },
+    ],
+  });
   assert.deepEqual(kinds.StackInstance.references(), { links: [], uses: [] });
 });
