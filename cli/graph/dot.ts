@@ -66,9 +66,9 @@ function edgeAttrs(e: GraphEdge): Record<string, string | undefined> {
 export function renderDot(m: GraphModel): string {
   const out = [
     `graph ${dotString(["pulumi-netns"])} {`,
-    `  graph ${attrs({ label: dotString([m.title]), labelloc: "t", fontname: FONT, rankdir: "LR", nodesep: "0.6", ranksep: "1.4" })};`,
+    `  graph ${attrs({ label: dotString([m.title]), labelloc: "t", fontname: FONT, rankdir: "LR", nodesep: "0.8", ranksep: "2.6" })};`,
     `  node ${attrs({ fontname: FONT, fontsize: "11" })};`,
-    `  edge ${attrs({ fontname: FONT, fontsize: "10", labeldistance: "2.2", labelangle: "25" })};`,
+    `  edge ${attrs({ fontname: FONT, fontsize: "10", labeldistance: "6", labelangle: "12" })};`,
   ];
   for (const c of m.clusters) {
     const color = c.drift.length > 0 ? DRIFT : c.ours ? "#1f6feb" : FOREIGN;
