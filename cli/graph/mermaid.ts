@@ -50,20 +50,24 @@ export function renderMermaid(m: GraphModel): string {
     const arrow = e.kind === "vm" || !e.ours ? "-.-" : "---";
     out.push(`  ${e.from} ${arrow}${text.length > 0 ? `|${mermaidText(text)}|` : ""} ${e.to}`);
   });
-  const style = (ids: string[], css: string) => ids.length > 0 && out.push(`  style ${ids.join(",")} ${css}`);
+  // Mermaid's `style` takes one id; a class takes many, subgraphs too.
+  const classed = (name: string, css: string, ids: string[]) => {
+    if (ids.length === 0) return;
+    out.push(`  classDef ${name} ${css}`, `  class ${ids.join(",")} ${name}`);
+  };
   const linkStyle = (idx: number[], css: string) =>
     idx.length > 0 && out.push(`  linkStyle ${idx.join(",")} ${css}`);
-  style(
-    m.clusters.filter((c) => !c.ours && c.drift.length === 0).map((c) => c.id),
-    "stroke:#8a8a8a,stroke-dasharray:5 5",
-  );
-  style(
-    [...m.clusters, ...m.nodes].filter((x) => x.drift.length > 0).map((x) => x.id),
-    "stroke:#d1242f,stroke-width:3px,color:#d1242f",
-  );
-  style(
-    m.nodes.filter((n) => !n.ours && n.drift.length === 0 && n.role !== "anchor").map((n) => n.id),
+  classed(
+    "foreign",
     "stroke:#8a8a8a,stroke-dasharray:5 5,color:#8a8a8a",
+    [...m.clusters, ...m.nodes.filter((n) => n.role !== "anchor")]
+      .filter((x) => !x.ours && x.drift.length === 0)
+      .map((x) => x.id),
+  );
+  classed(
+    "drift",
+    "stroke:#d1242f,stroke-width:3px,color:#d1242f",
+    [...m.clusters, ...m.nodes].filter((x) => x.drift.length > 0).map((x) => x.id),
   );
   linkStyle(
     m.edges.flatMap((e, i) => (e.drift.length > 0 ? [i] : [])),

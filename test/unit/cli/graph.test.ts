@@ -223,6 +223,39 @@ describe("graph renderers", () => {
     assert.match(mermaid, /x#124;y/);
   });
 
+  it("Mermaid: namespaces as subgraphs, cables with both ends, drift in red", () => {
+    const m = stateGraph(
+      "pulumi-netns / dev",
+      defaultState,
+      kindOf,
+      recordedTopology("default-kernel-drift.json"),
+    );
+    assert.equal(
+      renderMermaid(m),
+      [
+        "---",
+        "title: pulumi-netns / dev",
+        "---",
+        "flowchart LR",
+        '  subgraph ns0["bridge"]',
+        '    ns0_n1[["br"]]',
+        "  end",
+        '  subgraph ns1["net0"]',
+        '    ns1_stack((" "))',
+        "  end",
+        '  subgraph ns2["net1<br>DRIFT: missing from the kernel"]',
+        '    ns2_stack((" "))',
+        "  end",
+        '  ns0_n1 ---|"bridge-net0 ⟷ net0-bridge 10.0.1.1/24<br>veth<br>DRIFT: lost its master br"| ns1_stack',
+        '  ns0_n1 ---|"bridge-net1 ⟷ net1-bridge 10.0.1.2/24<br>veth<br>DRIFT: missing from the kernel"| ns2_stack',
+        "  classDef drift stroke:#d1242f,stroke-width:3px,color:#d1242f",
+        "  class ns2 drift",
+        "  linkStyle 0,1 stroke:#d1242f,stroke-width:3px,color:#d1242f",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("the same facts in any order give the same bytes", () => {
     const a = renderDot(buildGraph("t", [], awkward));
     const b = renderDot(buildGraph("t", [], [...awkward].reverse()));
