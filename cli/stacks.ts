@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type * as automation from "@pulumi/pulumi/automation";
+import { CommandFailure } from "./command";
 import { stackView, type StackView } from "./stackView";
 
 /** One stack of the project: its view when its state could be read, else why not. */
@@ -42,6 +43,47 @@ export function failureMessage(e: unknown): string {
   return said.replace(/\s*\n\s*/g, " ").trim();
 }
 
+async function workspaceAt(dir: string): Promise<{ ws: automation.LocalWorkspace; project: string }> {
+  // Loaded only here: it is large, and `--help` or a usage error need none of it.
+  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof automation;
+  const ws = await LocalWorkspace.create({ workDir: dir });
+  return { ws, project: (await ws.projectSettings()).name };
+}
+
+/** One stack's exported state, as `pulumi stack export` prints it. */
+export interface StackExport {
+  readonly project: string;
+  readonly dir: string;
+  /** The stack's name as Pulumi lists it. */
+  readonly stack: string;
+  readonly exported: unknown;
+}
+
+/**
+ * The state of stack `stack` of the project in `cwd`, or of its current stack (`pulumi stack
+ * select`). Throws CommandFailure, in Pulumi's words, when there is no project, no such stack,
+ * no current stack or the state cannot be read.
+ */
+export async function readStackExport(cwd: string, stack: string | undefined): Promise<StackExport> {
+  const dir = findProjectDir(cwd);
+  if (dir === undefined) {
+    throw new CommandFailure(`no Pulumi project here (no Pulumi.yaml in ${cwd} or above)`);
+  }
+  try {
+    const { ws, project } = await workspaceAt(dir);
+    const name = stack ?? (await ws.stack())?.name;
+    if (name === undefined) {
+      throw new CommandFailure(
+        `project ${project} (${dir}) has no current stack: pass --stack NAME, or run \`pulumi stack select\``,
+      );
+    }
+    return { project, dir, stack: name, exported: await ws.exportStack(name) };
+  } catch (e) {
+    if (e instanceof CommandFailure) throw e;
+    throw new CommandFailure(`cannot read the state: ${failureMessage(e)}`, { cause: e });
+  }
+}
+
 /**
  * The states of the project in `cwd`: every stack, or only `only`. A stack whose state cannot be
  * read is listed with the reason; a `only` that does not exist is such a stack.
@@ -49,14 +91,11 @@ export function failureMessage(e: unknown): string {
 export async function readProjectStates(cwd: string, only?: string): Promise<ProjectStates> {
   const dir = findProjectDir(cwd);
   if (dir === undefined) return { project: undefined, dir, stacks: [], error: undefined };
-  // Loaded only here: it is large, and `--help` or a usage error need none of it.
-  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof automation;
   let ws: automation.LocalWorkspace;
   let project: string;
   let names: string[];
   try {
-    ws = await LocalWorkspace.create({ workDir: dir });
-    project = (await ws.projectSettings()).name;
+    ({ ws, project } = await workspaceAt(dir));
   } catch (e) {
     return { project: undefined, dir, stacks: [], error: failureMessage(e) };
   }

@@ -94,10 +94,15 @@ function foundLink(netns: string | undefined, l: LinkState): FoundLink {
   };
 }
 
-const isGone = (e: unknown) => e instanceof NotFoundError && e.missing === "netns";
+/** The namespace went away while it was read. */
+export const isGone = (e: unknown) => e instanceof NotFoundError && e.missing === "netns";
 
 /** Runs `work` on every item, at most `limit` at a time, keeping the order of `items`. */
-async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
