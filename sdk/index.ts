@@ -5,3 +5,6 @@ export { Route, type RouteArgs } from "./route";
 export { TapDevice, type TapDeviceArgs } from "./tapDevice";
 export { VethPair, type VethPairArgs } from "./vethPair";
 export type { LinkOutputs } from "../provider/link";
+export type { Tbf } from "../provider/kernel/qdisc";
+export type { RateInputs } from "../provider/schema/rate";
+export type { VethEndOutputs } from "../provider/vethPair";
