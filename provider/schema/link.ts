@@ -72,7 +72,7 @@ export function refineLink(
 }
 
 /** The link fields alone: what the diff rules every link kind shares ({@link linkRules}) cover. */
-const linkFieldsSchema = z.strictObject(linkFields);
+type LinkFieldsSchema = z.ZodObject<typeof linkFields, z.core.$strict>;
 
 /** One end of a veth pair: the link fields and an egress rate limit. */
 export const linkEndSchema = z
@@ -87,7 +87,7 @@ export type LinkChecked = z.output<typeof linkEndSchema>;
 export type LinkResolved = Known<LinkChecked>;
 
 /** A link is named by (namespace, name): a new one of either is another link. */
-export const linkRules: DiffRules<typeof linkFieldsSchema> = {
+export const linkRules: DiffRules<LinkFieldsSchema> = {
   name: replace,
   namespace: replace,
   addresses: cidrSet,
