@@ -204,6 +204,7 @@ export function classifyKernelFailure(failure: KernelFailure): KernelCommandErro
     const nf = notFoundRules.find((r) => r.pattern.test(stderr));
     if (nf !== undefined) return new NotFoundError(failure, nf.hint, nf.missing);
   }
-  const hint = specific?.hint(args) ?? "See ip(8) for the command quoted above.";
+  const hint =
+    specific?.hint(args) ?? `See ${failure.argv[0] === "tc" ? "tc" : "ip"}(8) for the command quoted above.`;
   return new KernelCommandError(failure, hint);
 }
