@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { NotFoundError } from "../../../provider/kernel/errors";
+import { KernelCommandError, NotFoundError } from "../../../provider/kernel/errors";
 import {
   COARSEST_HZ,
   parsePschedHz,
@@ -35,6 +35,24 @@ describe("qdisc lines", () => {
       ],
     );
     assert.deepEqual(found, [{ kind: "tbf", tbf }]);
+  });
+
+  it("a refused line: the error quotes it, what tc said, and points at tc(8)", async () => {
+    const refused = { exitCode: 1, stderr: 'tbf: the "burst" parameter is mandatory.\nCommand failed -:1\n' };
+    const { ip } = scriptedIp([refused]);
+    await assert.rejects(
+      qdiscBatchWithReadBack("n", [qdiscReplaceTbf("eth0", { ...tbf, burstBytes: 0 })], ["eth0"], ip),
+      (e: unknown) => {
+        assert.ok(e instanceof KernelCommandError);
+        assert.match(
+          e.message,
+          /at batch line 1 \(qdisc replace dev eth0 root tbf rate 10000000bit burst 0 limit 77640\)/,
+        );
+        assert.match(e.message, /the "burst" parameter is mandatory/);
+        assert.match(e.hint, /tc\(8\)/);
+        return true;
+      },
+    );
   });
 
   it("delete: a device that has only the default qdisc is success; a missing device is not", async () => {
