@@ -205,8 +205,9 @@ function ipBatchLine(failure: unknown): number | "after" | undefined {
 
 /**
  * After a batch that began by adding link `name` failed, deletes the link again so create stays
- * all or nothing: when a later line (or the `tc` step after the batch) failed, the add ran; when the failing line cannot be told,
- * the link goes only if it carries this resource's mark or group (an add that ran left the group).
+ * all or nothing: when a later line (or the `tc` step after the batch) failed, the add ran; when
+ * the failing line cannot be told, the link goes only if it carries this resource's mark or group
+ * (an add that ran left the group).
  */
 export async function undoAdd(
   namespace: string | undefined,
