@@ -79,11 +79,14 @@ function iperf(
         ["netns", "exec", from, "iperf3", ...args, ...(options.reverse ? ["--reverse"] : [])],
         { encoding: "utf8", timeout: 60_000 },
       );
-      if (run.status === 0) {
-        const report = JSON.parse(run.stdout) as { end: { sum_received: { bits_per_second: number } } };
-        return report.end.sum_received.bits_per_second;
-      }
-      if (attempt >= 50 || !/refused/.test(run.stdout)) {
+      // iperf3 3.12 exits 0 with --json even when it failed; the report's `error` says why.
+      const report = (run.status === 0 ? JSON.parse(run.stdout) : {}) as {
+        error?: string;
+        end?: { sum_received?: { bits_per_second: number } };
+      };
+      const received = report.end?.sum_received?.bits_per_second;
+      if (report.error === undefined && received !== undefined) return received;
+      if (attempt >= 50 || !/refused/.test(report.error ?? run.stdout)) {
         throw new Error(`iperf3 from ${from} to ${address} failed: ${run.stdout}${run.stderr}`);
       }
       sleepSync(100);
