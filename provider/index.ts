@@ -8,4 +8,5 @@ export type { NamespaceOutputs } from "./namespace";
 export type { RouteOutputs } from "./route";
 export type { StackInstanceOutputs } from "./stackInstance";
 export type { TapDeviceOutputs } from "./tapDevice";
-export type { VethPairOutputs } from "./vethPair";
+export type { VethEndOutputs, VethPairOutputs } from "./vethPair";
+export type { Tbf } from "./kernel/qdisc";

@@ -28,6 +28,8 @@ import { assertPrivileged } from "./privileges";
 import { defineKind } from "./kind";
 import type { DiffInputs } from "./schema/diff";
 import { singleLinkReferences } from "./schema/references";
+import { convergeRates, rateOutput, readRate, type RateOutputs, type RateSpec } from "./rate";
+import type { Tbf } from "./kernel/qdisc";
 
 /** The desired common state of one link, as resolved by the schema (nothing unknown at apply time). */
 export interface LinkSpec {
@@ -38,6 +40,8 @@ export interface LinkSpec {
   readonly macAddress?: string | undefined;
   readonly up: boolean;
   readonly master?: string | undefined;
+  /** The egress rate limit, for kinds that take one (schema/rate.ts). */
+  readonly rate?: RateSpec | undefined;
 }
 
 /** A link as the kernel has it: what a link resource reports (and what `refresh` compares). */
@@ -187,13 +191,23 @@ export async function applyAndObserve(
  * `ip` stopped there, so nothing was changed and create goes on to look at what is there.
  */
 export function addFoundNameTaken(e: unknown): boolean {
-  return isAlreadyExists(e) && e instanceof KernelCommandError && e.batchLine?.number === 1;
+  return isAlreadyExists(e) && e instanceof KernelCommandError && ipBatchLine(e) === 1;
+}
+
+/**
+ * The line of the link's `ip -batch` that failed; undefined when that cannot be told. A failure
+ * of the `tc` step that follows (provider/rate.ts) is none of its lines: that batch had run whole.
+ */
+function ipBatchLine(failure: unknown): number | "after" | undefined {
+  if (!(failure instanceof KernelCommandError)) return undefined;
+  return failure.argv[0] === "tc" ? "after" : failure.batchLine?.number;
 }
 
 /**
  * After a batch that began by adding link `name` failed, deletes the link again so create stays
- * all or nothing: when a later line failed, the add ran; when the failing line cannot be told,
- * the link goes only if it carries this resource's mark or group (an add that ran left the group).
+ * all or nothing: when a later line (or the `tc` step after the batch) failed, the add ran; when
+ * the failing line cannot be told, the link goes only if it carries this resource's mark or group
+ * (an add that ran left the group).
  */
 export async function undoAdd(
   namespace: string | undefined,
@@ -201,7 +215,7 @@ export async function undoAdd(
   failure: unknown,
   mark: string,
 ): Promise<void> {
-  const line = failure instanceof KernelCommandError ? failure.batchLine?.number : undefined;
+  const line = ipBatchLine(failure);
   if (line === 1) return;
   if (line === undefined && !isOurs(await observeLink(namespace, name), mark)) return;
   await linkDelete(namespace, name);
@@ -300,15 +314,19 @@ export function singleLinkKind<
 function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
   kind: SingleLinkKind<string, string, Inputs, Extra>,
 ): pulumi.dynamic.ResourceProvider {
-  const outputsOf = (inputs: Inputs, observed: ObservedLink) => ({
+  // A kind whose schema has `rate` takes the shared rate step (provider/rate.ts) on its link.
+  const shaped = "rate" in kind.schema.shape;
+  const outputsOf = (inputs: Inputs, observed: ObservedLink, rate: RateOutputs = {}) => ({
     ...kind.outputs(inputs, observed),
     ...linkOutputs(inputs.namespace, observed),
+    ...rate,
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,
     ...(inputs.stackInstance !== undefined ? { stackInstance: inputs.stackInstance } : {}),
   });
-  // One `ip -batch`: [add,] settings, the common fields (mark first, up last), read-back.
-  const apply = async (inputs: Inputs, observed: ObservedLink | undefined, add: boolean) => {
+  // One `ip -batch`: [add,] settings, the common fields (mark first, up last), read-back; then,
+  // for a kind that takes a rate, one `tc -batch` with its qdisc and read-back.
+  const apply = async (inputs: Inputs, observed: ObservedLink | undefined, add: boolean, had?: Tbf) => {
     const mark = ownerMark(inputs);
     const lines = [
       ...(add ? kind.addLines(inputs, mark) : []),
@@ -321,7 +339,10 @@ function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
       const [found] = await applyAndObserve(inputs.namespace, lines, [inputs.name], {
         tuntap: kind.readsTuntap,
       });
-      return outputsOf(inputs, found!);
+      if (!shaped) return outputsOf(inputs, found!);
+      const end = { name: inputs.name, want: inputs.rate, had };
+      const rates = await convergeRates(inputs.namespace, [end]);
+      return outputsOf(inputs, found!, rateOutput(rates.get(inputs.name)));
     } catch (e) {
       if (!add) throw e;
       return rollBack(e, async () => {
@@ -368,7 +389,9 @@ function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
       const observed = await observeLink(props.namespace, props.name);
       // Gone, or a look-alike in its place (not carrying this resource's mark): ours is no more.
       if (!isMarked(observed, ownerMark(props)) || observed.state.kind !== kind.kernelKind) return {};
-      return { id, props: outputsOf(props, observed) };
+      // The qdisc is read only where state has a rate: a link without one is not shaped by us.
+      const rate = shaped && (props as RateOutputs).rate ? await readRate(props.namespace, props.name) : {};
+      return { id, props: outputsOf(props, observed, rate) };
     },
 
     async update(_id, olds: Inputs, news: Inputs) {
@@ -381,7 +404,7 @@ function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
         );
       }
       assertStillOurs(news, observed, olds, news);
-      return { outs: await apply(news, observed, false) };
+      return { outs: await apply(news, observed, false, (olds as RateOutputs).rate) };
     },
 
     async delete(_id, props: Inputs) {

@@ -2,10 +2,11 @@ import { linkGroupFor } from "./kernel/ip";
 import { tapAddLines, tapStagingName } from "./kernel/tuntap";
 import { KERNEL_CHOSEN_LINK_FIELDS, singleLinkKind, type LinkOutputs, type LinkSpec } from "./link";
 import type { Owned } from "./ownership";
+import type { RateOutputs } from "./rate";
 import { diffTapDevice, tapDeviceSchema, type TapDeviceResolved } from "./schema/tapDevice";
 
 /** What a TapDevice keeps in state: the link as the kernel has it, and its tap flags. */
-export interface TapDeviceOutputs extends LinkOutputs, Owned {
+export interface TapDeviceOutputs extends LinkOutputs, RateOutputs, Owned {
   readonly owner?: number;
   readonly group?: number;
   readonly multiQueue: boolean;
@@ -19,7 +20,7 @@ export const tapDeviceKind = singleLinkKind<
   "TapDevice",
   "tun",
   Inputs,
-  Omit<TapDeviceOutputs, keyof LinkOutputs | keyof Owned>
+  Omit<TapDeviceOutputs, keyof LinkOutputs | keyof RateOutputs | keyof Owned>
 >({
   kind: "TapDevice",
   kernelKind: "tun",

@@ -23,15 +23,20 @@ import {
   warnLeftUntouched,
 } from "./link";
 import { describeMark, ownerMark, rollBack, type Owned } from "./ownership";
+import { convergeRates, rateOutput, readRate, type RateOutputs } from "./rate";
+import type { Tbf } from "./kernel/qdisc";
 import { assertPrivileged } from "./privileges";
 import { defineKind } from "./kind";
 import { vethPairReferences } from "./schema/references";
 import { diffVethPair, effectiveEndMtu, vethPairSchema, type VethPairResolved } from "./schema/vethPair";
 
+/** One end as the kernel has it, with its egress limit if it has one. */
+export type VethEndOutputs = LinkOutputs & RateOutputs;
+
 /** What a VethPair keeps in state: both ends as the kernel has them, and the pair's own inputs. */
 export interface VethPairOutputs extends Owned {
-  readonly a: LinkOutputs;
-  readonly b: LinkOutputs;
+  readonly a: VethEndOutputs;
+  readonly b: VethEndOutputs;
   readonly mtu?: number;
 }
 
@@ -52,10 +57,16 @@ async function observePair(inputs: Pick<Inputs, End>): Promise<Record<End, Obser
   return { a, b };
 }
 
-function pairOutputs(inputs: Inputs, observed: Record<End, ObservedLink>): VethPairOutputs {
+type Rates = Partial<Record<End, RateOutputs>>;
+
+function pairOutputs(
+  inputs: Inputs,
+  observed: Record<End, ObservedLink>,
+  rates: Rates = {},
+): VethPairOutputs {
   return {
-    a: linkOutputs(inputs.a.namespace, observed.a),
-    b: linkOutputs(inputs.b.namespace, observed.b),
+    a: { ...linkOutputs(inputs.a.namespace, observed.a), ...rates.a },
+    b: { ...linkOutputs(inputs.b.namespace, observed.b), ...rates.b },
     ...(inputs.mtu !== undefined ? { mtu: inputs.mtu } : {}),
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,
@@ -69,7 +80,13 @@ async function readOutputs(inputs: Inputs): Promise<VethPairOutputs | undefined>
   const mark = ownerMark(inputs);
   if (!isMarked(observed.a, mark) || !isMarked(observed.b, mark)) return undefined;
   if (!arePeers(observed.a, observed.b)) return undefined;
-  return pairOutputs(inputs, { a: observed.a, b: observed.b });
+  // An end's qdisc is read only where state has a rate: an end without one is not shaped by us.
+  const rates: Rates = {};
+  for (const end of ENDS) {
+    const had = (inputs[end] as RateOutputs).rate;
+    if (had) rates[end] = await readRate(inputs[end].namespace, inputs[end].name);
+  }
+  return pairOutputs(inputs, { a: observed.a, b: observed.b }, rates);
 }
 
 type Batch = { lines: string[][]; ends: End[] };
@@ -80,12 +97,15 @@ type Batch = { lines: string[][]; ends: End[] };
  * batch that runs first begins by adding the pair, and the other waits for it. That batch runs in
  * end a's namespace, or in the host namespace when only end b lives there: the add line sends an
  * end to a named namespace by name, and the host namespace has none. If anything after the add
- * fails, the pair goes again (deleting one end deletes both).
+ * fails, the pair goes again (deleting one end deletes both). After each namespace's `ip` batch,
+ * one `tc -batch` there sets the rates of its ends (provider/rate.ts); `had` is each end's rate in
+ * state (none on create).
  */
 async function applyPair(
   inputs: Inputs,
   observed: Record<End, ObservedLink | undefined>,
   add: boolean,
+  had: Partial<Record<End, Tbf>> = {},
 ): Promise<VethPairOutputs> {
   const specs = { a: endSpec(inputs, "a"), b: endSpec(inputs, "b") };
   const mark = ownerMark(inputs);
@@ -111,10 +131,18 @@ async function applyPair(
   // Refused arguments raise before anything runs, so they never look like a failed add.
   for (const [, batch] of batches) batch.lines.forEach((line) => line.forEach(assertBatchSafe));
   const found: Partial<Record<End, ObservedLink>> = {};
+  const rates: Rates = {};
   const run = async ([namespace, batch]: [string | undefined, Batch]) => {
     const names = batch.ends.map((end) => specs[end].name);
     const links = await applyAndObserve(namespace, batch.lines, names);
     batch.ends.forEach((end, i) => (found[end] = links[i]));
+    const shaped = batch.ends.map((end) => ({
+      name: specs[end].name,
+      want: inputs[end].rate,
+      had: had[end],
+    }));
+    const set = await convergeRates(namespace, shaped);
+    batch.ends.forEach((end) => (rates[end] = rateOutput(set.get(specs[end].name))));
   };
   if (!add) {
     await Promise.all([...batches].map(run));
@@ -132,7 +160,7 @@ async function applyPair(
     }
   }
   if (!found.a || !found.b) throw new Error(`veth pair ${describeEnd(inputs.a)} was not read back`);
-  return pairOutputs(inputs, { a: found.a, b: found.b });
+  return pairOutputs(inputs, { a: found.a, b: found.b }, rates);
 }
 
 /** Whether two observed veth ends are each other's peer (the kernel names a same-namespace peer). */
@@ -223,7 +251,7 @@ const vethPairProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     for (const end of ENDS) assertStillOurs(news[end], observed[end]!, olds, news);
-    return { outs: await applyPair(news, observed, false) };
+    return { outs: await applyPair(news, observed, false, { a: olds.a.rate, b: olds.b.rate }) };
   },
 
   async delete(_id, props: VethPairOutputs) {

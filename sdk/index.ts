@@ -6,3 +6,6 @@ export { TapDevice, type TapDeviceArgs } from "./tapDevice";
 export { VethPair, type VethPairArgs } from "./vethPair";
 export type { LinkOutputs } from "../provider/link";
 export { Vxlan, type VxlanArgs } from "./vxlan";
+export type { Tbf } from "../provider/kernel/qdisc";
+export type { RateInputs } from "../provider/schema/rate";
+export type { VethEndOutputs } from "../provider/vethPair";

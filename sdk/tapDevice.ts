@@ -3,6 +3,7 @@ import type { LinkOutputs } from "../provider/link";
 import type { Owned } from "../provider/ownership";
 import type { TapDeviceInputs } from "../provider/schema/tapDevice";
 import type { TapDeviceOutputs } from "../provider/tapDevice";
+import type { Tbf } from "../provider/kernel/qdisc";
 import type { OutputSlots, ResourceArgs } from "./common";
 import { SingleLinkResource } from "./link";
 
@@ -10,6 +11,7 @@ import { SingleLinkResource } from "./link";
 export type TapDeviceArgs = ResourceArgs<Omit<TapDeviceInputs, "managedBy">>;
 
 const tapDeviceOutputs: OutputSlots<Omit<TapDeviceOutputs, keyof LinkOutputs | keyof Owned>> = {
+  rate: undefined,
   owner: undefined,
   group: undefined,
   multiQueue: undefined,
@@ -27,6 +29,8 @@ export class TapDevice extends SingleLinkResource {
   declare public readonly group: pulumi.Output<number | undefined>;
   declare public readonly multiQueue: pulumi.Output<boolean>;
   declare public readonly vnetHdr: pulumi.Output<boolean>;
+  /** Its egress limit as the kernel has it (rate, bucket, queue); undefined: none. */
+  declare public readonly rate: pulumi.Output<Tbf | undefined>;
 
   constructor(name: string, args: TapDeviceArgs, opts?: pulumi.CustomResourceOptions) {
     super("TapDevice", name, args, tapDeviceOutputs, opts);

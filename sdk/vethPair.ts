@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { LinkOutputs } from "../provider/link";
 import type { VethPairInputs } from "../provider/schema/vethPair";
-import type { VethPairOutputs } from "../provider/vethPair";
+import type { VethEndOutputs, VethPairOutputs } from "../provider/vethPair";
 import { type OutputSlots, type ResourceArgs, managedBy } from "./common";
 import { NetnsResource } from "./provider";
 import { vethPairReferences } from "../provider/schema/references";
@@ -23,10 +22,10 @@ const vethPairOutputs: OutputSlots<VethPairOutputs> = {
  * (`ip link add name A netns N1 type veth peer name B netns N2`).
  */
 export class VethPair extends NetnsResource {
-  /** End `a` as the kernel has it. */
-  declare public readonly a: pulumi.Output<LinkOutputs>;
-  /** End `b` as the kernel has it. */
-  declare public readonly b: pulumi.Output<LinkOutputs>;
+  /** End `a` as the kernel has it, with its egress limit (`rate`) if it has one. */
+  declare public readonly a: pulumi.Output<VethEndOutputs>;
+  /** End `b` as the kernel has it, with its egress limit (`rate`) if it has one. */
+  declare public readonly b: pulumi.Output<VethEndOutputs>;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     super(

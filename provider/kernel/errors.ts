@@ -1,5 +1,5 @@
 /** Which kind of object a {@link NotFoundError} says is missing. */
-export type MissingObject = "netns" | "device" | "address" | "sysctl" | "file";
+export type MissingObject = "netns" | "device" | "address" | "sysctl" | "file" | "qdisc";
 
 /** The batch line (1-based, as `ip` counts) that stopped an `ip -batch` run. */
 export interface FailedBatchLine {
@@ -97,6 +97,12 @@ const notFoundRules: readonly NotFoundRule[] = [
     pattern: /Cannot find device|does not exist|No such device/,
     missing: "device",
     hint: "The network device does not exist in that namespace.",
+  },
+  {
+    // `tc qdisc del dev X root` on a device that has only its default qdisc.
+    pattern: /Cannot delete qdisc with handle of zero/,
+    missing: "qdisc",
+    hint: "The device has no qdisc of its own, only the kernel's default.",
   },
   {
     pattern: /Address not found/,
@@ -198,6 +204,7 @@ export function classifyKernelFailure(failure: KernelFailure): KernelCommandErro
     const nf = notFoundRules.find((r) => r.pattern.test(stderr));
     if (nf !== undefined) return new NotFoundError(failure, nf.hint, nf.missing);
   }
-  const hint = specific?.hint(args) ?? "See ip(8) for the command quoted above.";
+  const hint =
+    specific?.hint(args) ?? `See ${failure.argv[0] === "tc" ? "tc" : "ip"}(8) for the command quoted above.`;
   return new KernelCommandError(failure, hint);
 }

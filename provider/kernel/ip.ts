@@ -70,21 +70,31 @@ export function assertNetnsName(name: string): void {
   }
 }
 
+/** The iproute2 programs the kernel layer runs: `ip` for links and addresses, `tc` for qdiscs. */
+export type Iproute2 = "ip" | "tc";
+
 /**
- * Runs `ip` (and, for sysctls, programs inside a namespace) with argv arrays, turning non-zero
- * exits into {@link KernelCommandError}s. The only place in pulumi-netns that spawns processes.
+ * Runs `ip` and `tc` (and, for sysctls, programs inside a namespace) with argv arrays, turning
+ * non-zero exits into {@link KernelCommandError}s. The only place in pulumi-netns that spawns processes.
  */
 export class Ip {
   constructor(readonly runner: Runner = execaRunner) {}
 
-  /** `ip [-n NS] ARGS...`; resolves with stdout. */
-  async run(args: readonly string[], options: IpOptions = {}): Promise<string> {
-    return (await this.exec(["ip", ...netnsArgs(options.netns), ...args])).stdout;
+  /** `ip [-n NS] ARGS...` (or `tc`, with `program`); resolves with stdout. */
+  async run(
+    args: readonly string[],
+    options: IpOptions & { readonly program?: Iproute2 } = {},
+  ): Promise<string> {
+    return (await this.exec([options.program ?? "ip", ...netnsArgs(options.netns), ...args])).stdout;
   }
 
   /** `ip -j [-n NS] ARGS...`, parsed. Empty output (some `ip` commands print nothing) parses as `[]`. */
-  async json<T>(args: readonly string[], options: IpOptions = {}): Promise<T> {
-    const out = (await this.exec(["ip", "-j", ...netnsArgs(options.netns), ...args])).stdout.trim();
+  async json<T>(
+    args: readonly string[],
+    options: IpOptions & { readonly program?: Iproute2 } = {},
+  ): Promise<T> {
+    const program = options.program ?? "ip";
+    const out = (await this.exec([program, "-j", ...netnsArgs(options.netns), ...args])).stdout.trim();
     return JSON.parse(out === "" ? "[]" : out) as T;
   }
 
@@ -102,16 +112,18 @@ export class Ip {
   /**
    * `ip -j [OPTIONS...] [-n NS] -batch -`: as {@link batch}, and resolves with the JSON value each
    * printing line (`address show`, `tuntap show`, ...) wrote, in order (see {@link parseJsonStream}).
-   * Lines that print nothing (`link add`, `link set`) contribute no value.
+   * Lines that print nothing (`link add`, `link set`) contribute no value. With `program` "tc",
+   * the same for `tc -batch`, which re-tokenises its lines just as `ip` does.
    */
   async batchJson(
     netns: string | undefined,
     allLines: readonly (readonly string[])[],
     options: readonly string[] = [],
+    program: Iproute2 = "ip",
   ): Promise<unknown[]> {
     const lines = batchLines(allLines);
     if (lines.length === 0) return [];
-    const argv = ["ip", "-j", ...options, ...netnsArgs(netns), "-batch", "-"];
+    const argv = [program, "-j", ...options, ...netnsArgs(netns), "-batch", "-"];
     return parseJsonStream((await this.exec(argv, batchInput(lines), lines)).stdout);
   }
 

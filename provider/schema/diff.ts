@@ -18,11 +18,16 @@ export interface InputDiff {
 }
 
 type Action = "replace" | "update";
-/** How two values of a field are compared; `elsewhere`: another rule compares it (never a change here). */
-type Compare = "value" | "mac" | "cidrSet" | "record" | "elsewhere";
+/**
+ * How two values of a field are compared; `elsewhere`: another rule compares it (never a change
+ * here); `same`: the field's own {@link Field.same}.
+ */
+type Compare = "value" | "mac" | "cidrSet" | "record" | "elsewhere" | "same";
 export interface Field {
   readonly action: Action;
   readonly compare: Compare;
+  /** For `same`: whether two known values mean the same kernel state (e.g. a rate, see schema/rate.ts). */
+  readonly same?: (prev: unknown, next: unknown) => boolean;
 }
 
 export const replace: Field = { action: "replace", compare: "value" };
@@ -77,10 +82,12 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** Paths below `path` that differ; the unknown sentinel in `next` always differs. */
-function changedPaths(compare: Compare, path: PropertyKey[], prev: unknown, next: unknown): PropertyKey[][] {
-  if (compare === "elsewhere") return [];
+function changedPaths(field: Field, path: PropertyKey[], prev: unknown, next: unknown): PropertyKey[][] {
+  if (field.compare === "elsewhere") return [];
   if (isUnknown(next) || isUnknown(prev)) return [path];
-  switch (compare) {
+  switch (field.compare) {
+    case "same":
+      return (field.same ?? sameValue)(prev, next) ? [] : [path];
     case "value":
       return sameValue(prev, next) ? [] : [path];
     case "mac":
@@ -122,7 +129,7 @@ export function compareFields(
   next: Record<string, unknown>,
 ): void {
   for (const [key, field] of Object.entries(fields)) {
-    for (const path of changedPaths(field.compare, [...prefix, key], prev[key], next[key])) {
+    for (const path of changedPaths(field, [...prefix, key], prev[key], next[key])) {
       (field.action === "replace" ? acc.replaces : acc.updates).push(formatPath(path));
     }
   }

@@ -16,6 +16,7 @@ import {
   upField,
 } from "./common";
 import { cidrSet, type DiffRules, mac, replace, update } from "./diff";
+import { rateFields, rateFrameProblems, rateRules } from "./rate";
 
 export const linkFields = {
   /** Interface name; see `interfaceNameProblems`. Changing it replaces the link. */
@@ -34,14 +35,30 @@ export const linkFields = {
   master: orUnknown(interfaceName).optional(),
 };
 
-/** A link cannot be its own master; skipped while either name is unknown. */
+/**
+ * A link cannot be its own master (skipped while either name is unknown); a rate, where the kind
+ * takes one, must pass a full-size frame of the link.
+ */
 export function refineLink(
   value: unknown,
   ctx: z.core.$RefinementCtx,
   path: readonly PropertyKey[] = [],
 ): void {
   if (typeof value !== "object" || value === null) return;
-  const { name, master } = value as { name?: unknown; master?: unknown };
+  const { name, master, rate, mtu } = value as {
+    name?: unknown;
+    master?: unknown;
+    rate?: unknown;
+    mtu?: unknown;
+  };
+  for (const problem of rateFrameProblems(rate, typeof mtu === "number" ? mtu : undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...path, "rate", problem.path],
+      input: rate,
+      message: problem.message,
+    });
+  }
   if (typeof name !== "string" || typeof master !== "string" || isUnknown(name) || isUnknown(master)) return;
   if (interfaceNameProblems(name).length > 0) return;
   if (name === master) {
@@ -54,9 +71,12 @@ export function refineLink(
   }
 }
 
-/** One end of a veth pair: exactly the link fields. */
+/** The link fields alone: what the diff rules every link kind shares ({@link linkRules}) cover. */
+type LinkFieldsSchema = z.ZodObject<typeof linkFields, z.core.$strict>;
+
+/** One end of a veth pair: the link fields and an egress rate limit. */
 export const linkEndSchema = z
-  .strictObject(linkFields)
+  .strictObject({ ...linkFields, ...rateFields })
   .superRefine((value, ctx) => refineLink(value, ctx), { when: () => true });
 
 /** What users write (the SDK wraps each field in `pulumi.Input`). */
@@ -67,7 +87,7 @@ export type LinkChecked = z.output<typeof linkEndSchema>;
 export type LinkResolved = Known<LinkChecked>;
 
 /** A link is named by (namespace, name): a new one of either is another link. */
-export const linkRules: DiffRules<typeof linkEndSchema> = {
+export const linkRules: DiffRules<LinkFieldsSchema> = {
   name: replace,
   namespace: replace,
   addresses: cidrSet,
@@ -76,6 +96,9 @@ export const linkRules: DiffRules<typeof linkEndSchema> = {
   up: update,
   master: update,
 };
+
+/** The rules of a veth end: the link's and its rate's. */
+export const linkEndRules: DiffRules<typeof linkEndSchema> = { ...linkRules, ...rateRules };
 
 /** Link inputs that name the link: a new link of equal identity collides with the old one. */
 export const LINK_IDENTITY = ["namespace", "name"] as const;

@@ -10,6 +10,7 @@ import {
 } from "./common";
 import { diffBy, ownershipRules, replace } from "./diff";
 import { LINK_IDENTITY, linkFields, linkRules, refineLink } from "./link";
+import { rateFields, rateRules } from "./rate";
 
 /** (uid_t)-1 means "no owner" to the tun driver, so the largest usable id is 2^32 - 2. */
 export const ID_MAX = 2 ** 32 - 2;
@@ -28,6 +29,7 @@ export const TAP_MTU_MAX = 65521;
 export const tapDeviceSchema = z
   .strictObject({
     ...linkFields,
+    ...rateFields,
     /** uid allowed to attach without CAP_NET_ADMIN. Fixed at creation: changing it replaces the device. */
     owner: orUnknown(ruledNumber(idProblems("owner", "uid"))).optional(),
     /** gid allowed to attach. Fixed at creation: changing it replaces the device. */
@@ -69,6 +71,7 @@ export const diffTapDevice = diffBy({
   schema: tapDeviceSchema,
   fields: {
     ...linkRules,
+    ...rateRules,
     owner: replace,
     group: replace,
     multiQueue: replace,

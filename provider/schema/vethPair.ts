@@ -21,7 +21,8 @@ import {
   resolveObject,
   result,
 } from "./diff";
-import { linkEndSchema, linkRules } from "./link";
+import { linkEndRules, linkEndSchema } from "./link";
+import { rateFrameProblems } from "./rate";
 
 /** `ip link add name A type veth peer name B`, each end in its own (or the host) namespace. */
 export const vethPairSchema = z
@@ -40,6 +41,20 @@ export const vethPairSchema = z
   })
   .superRefine(
     (value, ctx) => {
+      // An end's own mtu was checked with the end; one that takes the pair's is checked here.
+      for (const end of ["a", "b"] as const) {
+        const e = value?.[end] as { mtu?: unknown; rate?: unknown } | undefined;
+        if (typeof e !== "object" || e === null || e.mtu !== undefined || typeof value.mtu !== "number")
+          continue;
+        for (const problem of rateFrameProblems(e.rate, value.mtu)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [end, "rate", problem.path],
+            input: e.rate,
+            message: problem.message,
+          });
+        }
+      }
       const a = endIdentity(value?.a);
       const b = endIdentity(value?.b);
       if (a === undefined || b === undefined || a.name !== b.name || a.namespace !== b.namespace) return;
@@ -78,7 +93,7 @@ export function effectiveEndMtu(pair: VethPairResolved, end: "a" | "b"): number 
   return pair[end].mtu ?? pair.mtu;
 }
 
-/** The pair's own fields; each end is compared field by field with {@link linkRules}. */
+/** The pair's own fields; each end is compared field by field with {@link linkEndRules}. */
 const vethPairRules: DiffRules<typeof vethPairSchema> = {
   a: comparedElsewhere,
   b: comparedElsewhere,
@@ -90,12 +105,12 @@ const vethPairRules: DiffRules<typeof vethPairSchema> = {
 type End = Record<string, unknown> | "unknown";
 
 function resolveEnd(raw: unknown): End {
-  return isUnknown(raw) ? "unknown" : resolveObject(linkEndSchema.shape, linkRules, raw);
+  return isUnknown(raw) ? "unknown" : resolveObject(linkEndSchema.shape, linkEndRules, raw);
 }
 
 /** An end not known yet: every field of it could be anything. */
 const unknownEnd = (): Record<string, unknown> =>
-  Object.fromEntries(Object.keys(linkRules).map((k) => [k, UNKNOWN]));
+  Object.fromEntries(Object.keys(linkEndRules).map((k) => [k, UNKNOWN]));
 
 /** (namespace, name) of an end; either part may be UNKNOWN. */
 const identityOf = (end: End) =>
@@ -120,7 +135,7 @@ export function diffVethPair(olds: unknown, news: unknown): InputDiff {
     const n = ends.next[end];
     const pEnd = p === "unknown" ? unknownEnd() : { ...p, mtu: p.mtu ?? prev.mtu };
     const nEnd = n === "unknown" ? unknownEnd() : { ...n, mtu: n.mtu ?? next.mtu };
-    compareFields(acc, linkRules, [end], pEnd, nEnd);
+    compareFields(acc, linkEndRules, [end], pEnd, nEnd);
   }
   compareFields(acc, vethPairRules, [], prev, next);
   const olderEnds = [identityOf(ends.prev.a), identityOf(ends.prev.b)];

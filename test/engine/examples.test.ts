@@ -1,8 +1,9 @@
 // Each example through its whole life with the real CLI: up and kernel checks, a no-change
 // preview, an in-place update, a rename that replaces, drift repaired by refresh + up, destroy.
 // The iperf example's life is a service's: started on up, kept across updates, stopped on destroy.
+// The shaped-link example's limit is measured with iperf3: applied, changed in place, repaired.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
@@ -52,6 +53,69 @@ function recordNames(line: string, stackMark: RegExp): boolean {
   } catch {
     return false;
   }
+}
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Received TCP throughput in bit/s over `seconds`, from a client in namespace `from` to an iperf3
+ * server on `address` in namespace `to` (`reverse`: the server sends). The server serves this one
+ * test; the client retries while it does not listen yet.
+ */
+function iperf(
+  from: string,
+  to: string,
+  address: string,
+  options: { reverse?: boolean; seconds?: number } = {},
+) {
+  const server = spawn("ip", ["netns", "exec", to, "iperf3", "--server", "--one-off", "--bind", address], {
+    stdio: "ignore",
+  });
+  try {
+    const args = ["--client", address, "--time", String(options.seconds ?? 4), "--json"];
+    for (let attempt = 1; ; attempt++) {
+      const run = spawnSync(
+        "ip",
+        ["netns", "exec", from, "iperf3", ...args, ...(options.reverse ? ["--reverse"] : [])],
+        { encoding: "utf8", timeout: 60_000 },
+      );
+      // iperf3 3.12 exits 0 with --json even when it failed; the report's `error` says why.
+      const report = (run.status === 0 ? JSON.parse(run.stdout) : {}) as {
+        error?: string;
+        end?: { sum_received?: { bits_per_second: number } };
+      };
+      const received = report.end?.sum_received?.bits_per_second;
+      if (report.error === undefined && received !== undefined) return received;
+      if (attempt >= 50 || !/refused/.test(report.error ?? run.stdout)) {
+        throw new Error(`iperf3 from ${from} to ${address} failed: ${run.stdout}${run.stderr}`);
+      }
+      sleepSync(100);
+    }
+  } finally {
+    server.kill();
+  }
+}
+
+/** The root qdisc of a device as `tc -j -raw` prints it. */
+function rootQdisc(namespace: string, dev: string) {
+  const out = execFileSync("tc", ["-j", "-raw", "-n", namespace, "qdisc", "show", "dev", dev], {
+    encoding: "utf8",
+  });
+  const all = JSON.parse(out.trim() || "[]") as {
+    kind: string;
+    root?: boolean;
+    options: Record<string, number>;
+  }[];
+  return all.find((q) => q.root === true);
+}
+
+/** Asserts that `measured` bit/s lies within 15% of `limit` bit/s. */
+function assertNear(measured: number, limit: number, what: string): void {
+  const ratio = measured / limit;
+  assert.ok(
+    ratio > 0.85 && ratio < 1.15,
+    `${what}: measured ${(measured / 1e6).toFixed(2)} Mbit/s for a limit of ${limit / 1e6}`,
+  );
 }
 
 describe("examples through their whole life", { concurrency: false }, () => {
@@ -418,6 +482,65 @@ describe("examples through their whole life", { concurrency: false }, () => {
       await s.stack.destroy();
       assert.deepEqual(leftovers(p), []);
     } finally {
+      await s.dispose();
+    }
+  });
+
+  test("shaped-link", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-shaped`, workDir: example("shaped-link") });
+    const [left, right] = [`${p}-left`, `${p}-right`];
+    const measured: string[] = [];
+    const measure = (what: string, limit: number | undefined, options: { reverse?: boolean } = {}) => {
+      const bits = iperf(left, right, "10.40.0.2", options);
+      measured.push(`${what}: ${(bits / 1e6).toFixed(2)} Mbit/s`);
+      if (limit !== undefined) assertNear(bits, limit, what);
+      return bits;
+    };
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-` });
+      const { outputs } = await s.stack.up();
+      assert.deepEqual(outputs.leftRate?.value, {
+        bitsPerSecond: 10e6,
+        burstBytes: 15140,
+        limitBytes: 77640,
+      });
+      assert.equal(outputs.rightRate?.value, "none");
+      assert.equal(rootQdisc(left, "eth0")?.kind, "tbf");
+      assert.equal(rootQdisc(left, "eth0")?.options.rate, 1_250_000, "10 Mbit/s is 1.25 MB/s");
+      assert.equal(rootQdisc(right, "eth0")?.kind, "noqueue");
+      await s.stack.preview({ expectNoChanges: true });
+
+      // The limited direction at 10 Mbit/s; the other one is far faster.
+      const limited = measure("left to right, limit 10 Mbit/s", 10e6);
+      const unlimited = measure("right to left, no limit", undefined, { reverse: true });
+      assert.ok(unlimited > 5 * limited, `unlimited ${unlimited} bit/s is clearly above limited ${limited}`);
+
+      // 50 Mbit/s: the same link, a new qdisc; the probe runs again.
+      const ifindex = linkOf(left, "eth0").ifindex;
+      await setConfig(s, { rateMbit: "50" });
+      assert.deepEqual(await previewChanges(s), { update: 1, replace: 1 });
+      await s.stack.up();
+      assert.equal(linkOf(left, "eth0").ifindex, ifindex, "updated, not re-created");
+      assert.equal(rootQdisc(left, "eth0")?.options.rate, 6_250_000);
+      measure("left to right, limit 50 Mbit/s", 50e6);
+      await s.stack.preview({ expectNoChanges: true });
+
+      // Drift: the qdisc deleted by hand. Refresh sees it, up puts it back.
+      execFileSync("tc", ["-n", left, "qdisc", "del", "dev", "eth0", "root"]);
+      assert.equal(rootQdisc(left, "eth0")?.kind, "noqueue");
+      await s.stack.refresh();
+      assert.deepEqual(await previewChanges(s), { update: 1, replace: 1 });
+      await s.stack.up();
+      assert.equal(rootQdisc(left, "eth0")?.options.rate, 6_250_000);
+      measure("left to right, limit 50 Mbit/s, after drift was repaired", 50e6);
+      await s.stack.preview({ expectNoChanges: true });
+
+      await s.stack.destroy();
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      t.diagnostic(measured.join("; "));
       await s.dispose();
     }
   });

@@ -67,6 +67,8 @@ const fieldCases: [keyof typeof bases, string, unknown, Decision][] = [
   ["VethPair", "b.mtu", 9000, "update"],
   ["VethPair", "a.up", false, "update"],
   ["VethPair", "b.master", "br0", "update"],
+  ["VethPair", "a.rate", { bitsPerSecond: 10_000_000 }, "update"],
+  ["TapDevice", "rate", { bitsPerSecond: 10_000_000 }, "update"],
   ["VethPair", "a.macAddress", "02:00:00:00:00:02", "update"],
   ["VethPair", "adopt", true, "update"],
   ["Vxlan", "vni", 43, "replace"],
