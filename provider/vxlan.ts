@@ -14,11 +14,12 @@ import {
   type ObservedLink,
 } from "./link";
 import { describeMark, type Owned } from "./ownership";
+import type { RateOutputs } from "./rate";
 import { vxlanReferences } from "./schema/references";
 import { diffVxlan, vxlanFamily, vxlanSchema, type VxlanChecked, type VxlanResolved } from "./schema/vxlan";
 
 /** What a Vxlan keeps in state: the link as the kernel has it, and its VXLAN settings. */
-export interface VxlanOutputs extends LinkOutputs, Owned {
+export interface VxlanOutputs extends LinkOutputs, RateOutputs, Owned {
   readonly vni: number;
   readonly remote?: string;
   readonly group?: string;

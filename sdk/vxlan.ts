@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { Tbf } from "../provider/kernel/qdisc";
 import type { LinkOutputs } from "../provider/link";
 import type { Owned } from "../provider/ownership";
 import { vxlanReferences } from "../provider/schema/references";
@@ -20,6 +21,7 @@ const vxlanOutputs: OutputSlots<Omit<VxlanOutputs, keyof LinkOutputs | keyof Own
   learning: undefined,
   ttl: undefined,
   srcPortRange: undefined,
+  rate: undefined,
 };
 
 /**
@@ -39,6 +41,8 @@ export class Vxlan extends SingleLinkResource {
   /** 0: "auto". */
   declare public readonly ttl: pulumi.Output<number | undefined>;
   declare public readonly srcPortRange: pulumi.Output<[number, number] | undefined>;
+  /** Its egress limit as the kernel has it (rate, bucket, queue); undefined: none. */
+  declare public readonly rate: pulumi.Output<Tbf | undefined>;
 
   constructor(name: string, args: VxlanArgs, opts?: pulumi.CustomResourceOptions) {
     super("Vxlan", name, args, vxlanOutputs, opts, vxlanReferences(args));

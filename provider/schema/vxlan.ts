@@ -14,6 +14,7 @@ import {
 } from "./common";
 import { diffBy, type InputDiff, mayEqual, ownershipRules, replace, update } from "./diff";
 import { LINK_IDENTITY, linkFields, linkRules, refineLink } from "./link";
+import { rateFields, rateRules } from "./rate";
 
 /** VXLAN network identifiers are 24 bits; 0 is left out as the issue asks (the kernel takes it). */
 export const VNI_MAX = 16_777_215;
@@ -106,6 +107,7 @@ export const ttl = z
 export const vxlanSchema = z
   .strictObject({
     ...linkFields,
+    ...rateFields,
     /** The VXLAN network identifier, 1-16777215. Fixed at creation: a change replaces the device. */
     vni: orUnknown(vni),
     /** The unicast peer (the other tunnel end). Changes in place within its address family. */
@@ -204,6 +206,7 @@ const diffFields = diffBy({
   schema: vxlanSchema,
   fields: {
     ...linkRules,
+    ...rateRules,
     vni: replace,
     remote: update,
     group: update,
