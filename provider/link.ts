@@ -5,6 +5,7 @@ import { addressAdd, addressDelete } from "./kernel/address";
 import { isAlreadyExists, KernelCommandError, NotFoundError } from "./kernel/errors";
 import { assertBatchSafe, linkGroupFor, MARK_PREFIX } from "./kernel/ip";
 import {
+  linkBatch,
   linkBatchWithReadBack,
   linkDelete,
   linkOwnership,
@@ -27,7 +28,7 @@ import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from 
 import { assertPrivileged } from "./privileges";
 import { defineKind } from "./kind";
 import type { DiffInputs } from "./schema/diff";
-import { singleLinkReferences } from "./schema/references";
+import { singleLinkReferences, type References } from "./schema/references";
 
 /** The desired common state of one link, as resolved by the schema (nothing unknown at apply time). */
 export interface LinkSpec {
@@ -275,6 +276,13 @@ export interface SingleLinkKind<
   stagingName?(mark: string): string;
   /** Extra batch lines converging the kind's own settings. */
   settingLines(inputs: Inputs, observed: ObservedLink | undefined): string[][];
+  /**
+   * Where the add line runs when that is not the link's own namespace (a macvlan made in its
+   * parent's namespace straight into another, `ip -n P link add ... netns N`); undefined: its own.
+   */
+  addsFrom?(inputs: Inputs): { readonly namespace: string | undefined } | undefined;
+  /** What its inputs name (KindDescriptor.references); default: one link, {@link singleLinkReferences}. */
+  readonly references?: (inputs: unknown) => References;
   /** The kind's own outputs, read from the kernel. */
   outputs(inputs: Inputs, observed: ObservedLink): Extra;
 }
@@ -292,7 +300,7 @@ export function singleLinkKind<
     schema: kind.schema,
     diffInputs: kind.diffInputs,
     kernelKind: kind.kernelKind,
-    references: singleLinkReferences,
+    references: kind.references ?? singleLinkReferences,
     provider: singleLinkProvider(kind),
   });
 }
@@ -300,39 +308,51 @@ export function singleLinkKind<
 function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
   kind: SingleLinkKind<string, string, Inputs, Extra>,
 ): pulumi.dynamic.ResourceProvider {
-  const outputsOf = (inputs: Inputs, observed: ObservedLink) => ({
+  const references = kind.references ?? singleLinkReferences;
+  const outputsOf = async (inputs: Inputs, observed: ObservedLink) => ({
     ...kind.outputs(inputs, observed),
     ...linkOutputs(inputs.namespace, observed),
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,
     ...(inputs.stackInstance !== undefined ? { stackInstance: inputs.stackInstance } : {}),
   });
-  // One `ip -batch`: [add,] settings, the common fields (mark first, up last), read-back.
+  // One `ip -batch`: [add,] settings, the common fields (mark first, up last), read-back. A link
+  // added from another namespace is added by a batch of its own there first.
   const apply = async (inputs: Inputs, observed: ObservedLink | undefined, add: boolean) => {
     const mark = ownerMark(inputs);
+    const addLines = add ? kind.addLines(inputs, mark) : [];
+    const from = add ? kind.addsFrom?.(inputs) : undefined;
     const lines = [
-      ...(add ? kind.addLines(inputs, mark) : []),
+      ...(from ? [] : addLines),
       ...kind.settingLines(inputs, observed),
       ...convergeLines(inputs, observed, mark),
     ];
     // Refused arguments raise before anything runs, so they never look like a failed add.
-    lines.forEach((line) => line.forEach(assertBatchSafe));
+    [...addLines, ...lines].forEach((line) => line.forEach(assertBatchSafe));
+    let addedElsewhere = false;
     try {
+      if (from) {
+        await linkBatch(from.namespace, addLines);
+        addedElsewhere = true;
+      }
       const [found] = await applyAndObserve(inputs.namespace, lines, [inputs.name], {
         tuntap: kind.readsTuntap,
       });
-      return outputsOf(inputs, found!);
+      return await outputsOf(inputs, found!);
     } catch (e) {
       if (!add) throw e;
       return rollBack(e, async () => {
-        await undoAdd(inputs.namespace, inputs.name, e, mark);
+        if (!addedElsewhere) await undoAdd(inputs.namespace, inputs.name, e, mark);
+        else if (isOurs(await observeLink(inputs.namespace, inputs.name), mark)) {
+          await linkDelete(inputs.namespace, inputs.name);
+        }
         if (kind.stagingName) await linkDelete(inputs.namespace, kind.stagingName(mark));
       });
     }
   };
   return {
     check: checkWith(kind.schema, (checked) =>
-      claimLinks((checked as Partial<Owned>).managedBy, kind.kernelKind, singleLinkReferences(checked).links),
+      claimLinks((checked as Partial<Owned>).managedBy, kind.kernelKind, references(checked).links),
     ),
 
     async diff(_id, olds, news) {
@@ -368,7 +388,7 @@ function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
       const observed = await observeLink(props.namespace, props.name);
       // Gone, or a look-alike in its place (not carrying this resource's mark): ours is no more.
       if (!isMarked(observed, ownerMark(props)) || observed.state.kind !== kind.kernelKind) return {};
-      return { id, props: outputsOf(props, observed) };
+      return { id, props: await outputsOf(props, observed) };
     },
 
     async update(_id, olds: Inputs, news: Inputs) {

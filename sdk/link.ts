@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LinkOutputs } from "../provider/link";
 import { managedBy, type OutputSlots } from "./common";
 import { NetnsResource, type ResourceKind } from "./provider";
-import { singleLinkReferences } from "../provider/schema/references";
+import { singleLinkReferences, type References } from "../provider/schema/references";
 
 /** The outputs every single link resource has; listed so the SDK class exposes them. */
 const linkOutputProperties: OutputSlots<LinkOutputs> = {
@@ -41,6 +41,7 @@ export abstract class SingleLinkResource extends NetnsResource {
     args: object,
     kindOutputs: object,
     opts: pulumi.CustomResourceOptions | undefined,
+    references: (args: unknown) => References = singleLinkReferences,
   ) {
     super(
       kind,
@@ -52,7 +53,7 @@ export abstract class SingleLinkResource extends NetnsResource {
         managedBy: managedBy(kind, name),
       },
       opts,
-      singleLinkReferences(args),
+      references(args),
     );
   }
 }
