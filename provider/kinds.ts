@@ -3,6 +3,7 @@
 // its descriptor here (DESIGN.md "Adding a kind").
 import type * as pulumi from "@pulumi/pulumi";
 import { bridgeKind } from "./bridge";
+import { macvlanKind } from "./macvlan";
 import { namespaceKind } from "./namespace";
 import { routeKind } from "./route";
 import { stackInstanceKind } from "./stackInstance";
@@ -16,6 +17,7 @@ const registry = [
   tapDeviceKind,
   routeKind,
   stackInstanceKind,
+  macvlanKind,
 ] as const;
 
 type Descriptor = (typeof registry)[number];

@@ -1,4 +1,5 @@
 export { Bridge, type BridgeArgs } from "./bridge";
+export { Macvlan, type MacvlanArgs } from "./macvlan";
 export { Namespace, type NamespaceArgs } from "./namespace";
 export { Probe, type ProbeArgs } from "./probe";
 export { Route, type RouteArgs } from "./route";
