@@ -18,6 +18,7 @@ import {
   linkSetNoMaster,
   linkSetUp,
   linkShowWithAddresses,
+  linkSysfsRead,
   type LinkState,
 } from "./kernel/link";
 import * as pulumi from "@pulumi/pulumi";
@@ -283,8 +284,14 @@ export interface SingleLinkKind<
   addsFrom?(inputs: Inputs): { readonly namespace: string | undefined } | undefined;
   /** What its inputs name (KindDescriptor.references); default: one link, {@link singleLinkReferences}. */
   readonly references?: (inputs: unknown) => References;
-  /** The kind's own outputs, read from the kernel. */
-  outputs(inputs: Inputs, observed: ObservedLink): Extra;
+  /**
+   * Attributes read back from sysfs with every read, relative to `/sys/class/net/NAME/` (see
+   * linkSysfsRead): what `ip` does not print (a macvtap's character device). In {@link outputs}'
+   * `sysfs`, in this order.
+   */
+  sysfs?(state: LinkState): string[];
+  /** The kind's own outputs, read from the kernel (`sysfs`: the values of {@link sysfs}). */
+  outputs(inputs: Inputs, observed: ObservedLink, sysfs: readonly string[]): Extra;
 }
 
 /** The descriptor, with its dynamic provider, of a kind that is one link (bridge, tap). */
@@ -310,7 +317,11 @@ function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
 ): pulumi.dynamic.ResourceProvider {
   const references = kind.references ?? singleLinkReferences;
   const outputsOf = async (inputs: Inputs, observed: ObservedLink) => ({
-    ...kind.outputs(inputs, observed),
+    ...kind.outputs(
+      inputs,
+      observed,
+      kind.sysfs ? await linkSysfsRead(inputs.namespace, inputs.name, kind.sysfs(observed.state)) : [],
+    ),
     ...linkOutputs(inputs.namespace, observed),
     adopt: inputs.adopt,
     managedBy: inputs.managedBy,

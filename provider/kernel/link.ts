@@ -336,6 +336,34 @@ export async function linkDelete(
 }
 
 /**
+ * Reads attributes of link `name` from sysfs as its own namespace shows it (`/sys/class/net` lists
+ * the links of the namespace that mounted /sys, so the read runs inside the link's), one per path
+ * relative to `/sys/class/net/NAME/`, trimmed. A missing attribute raises.
+ * Equivalent to: `ip netns exec NS cat /sys/class/net/NAME/PATH...`.
+ */
+export async function linkSysfsRead(
+  netns: string | undefined,
+  name: string,
+  paths: readonly string[],
+  ip: Ip = defaultIp(),
+): Promise<string[]> {
+  if (paths.length === 0) return [];
+  for (const part of [name, ...paths.flatMap((p) => p.split("/"))]) {
+    if (part === "" || part === "." || part === ".." || part.startsWith("-")) {
+      throw new Error(`refusing to read sysfs path ${JSON.stringify(`${name}/${paths.join(",")}`)}`);
+    }
+  }
+  const out = await ip.execIn(netns, ["cat", "--", ...paths.map((p) => `/sys/class/net/${name}/${p}`)]);
+  const lines = out.replace(/\n$/, "").split("\n");
+  if (lines.length !== paths.length) {
+    throw new Error(
+      `cat printed ${lines.length} lines for ${paths.length} sysfs attributes: ${JSON.stringify(out)}`,
+    );
+  }
+  return lines.map((l) => l.trim());
+}
+
+/**
  * Runs batch lines in one namespace (a link added from another namespace than its own, see
  * SingleLinkKind.addsFrom); ip stops at the first failing line and the error names it.
  * Equivalent to: `ip [-n NS] -batch -` with LINES.

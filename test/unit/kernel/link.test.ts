@@ -23,6 +23,7 @@ import {
   linkBatchWithReadBack,
   linkAddLine,
   linkSetTypeLine,
+  linkSysfsRead,
   readBackFromBatch,
   parseGroup,
   parseLinks,
@@ -318,5 +319,24 @@ describe("link lines from a kind's data", () => {
       ...["link", "set", "dev", "up", "type", "macvtap", "mode", "vepa"],
     ]);
     assert.deepEqual(linkSetTypeLine("up", "macvtap", []), []);
+  });
+
+  it("sysfs: read inside the link's namespace, one trimmed value per attribute", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: "246:1\n8\n" }]);
+    assert.deepEqual(await linkSysfsRead("n", "mt0", ["macvtap/tap8/dev", "ifindex"], ip), ["246:1", "8"]);
+    assert.deepEqual(scripted.argvs, [
+      [
+        "ip",
+        "netns",
+        "exec",
+        "n",
+        "cat",
+        "--",
+        "/sys/class/net/mt0/macvtap/tap8/dev",
+        "/sys/class/net/mt0/ifindex",
+      ],
+    ]);
+    await assert.rejects(linkSysfsRead("n", "..", ["dev"], ip), /refusing to read sysfs path/);
+    await assert.rejects(linkSysfsRead("n", "mt0", ["../../x"], ip), /refusing to read sysfs path/);
   });
 });
