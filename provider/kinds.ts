@@ -4,6 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { bridgeKind } from "./bridge";
 import { macvlanKind } from "./macvlan";
+import { macvtapKind } from "./macvtap";
 import { namespaceKind } from "./namespace";
 import { routeKind } from "./route";
 import { stackInstanceKind } from "./stackInstance";
@@ -18,6 +19,7 @@ const registry = [
   routeKind,
   stackInstanceKind,
   macvlanKind,
+  macvtapKind,
 ] as const;
 
 type Descriptor = (typeof registry)[number];

@@ -15,6 +15,7 @@ const bases: Record<Exclude<ResourceKind, "Route">, Record<string, unknown>> = {
   TapDevice: { name: "tap0", namespace: "blue", managedBy },
   VethPair: { a: { name: "va" }, b: { name: "vb", namespace: "blue" }, managedBy },
   Macvlan: { name: "mv0", namespace: "blue", parent: "eth0", parentNamespace: "hub", managedBy },
+  Macvtap: { name: "mt0", namespace: "blue", parent: "eth0", managedBy },
 };
 
 const noChange: InputDiff = { changes: false, replaces: [], updates: [], deleteBeforeReplace: false };
@@ -68,6 +69,10 @@ const fieldCases: [keyof typeof bases, string, unknown, Decision][] = [
   ["Macvlan", "mtu", 1400, "update"],
   ["Macvlan", "master", "br0", "update"],
   ["Macvlan", "addresses", ["10.0.0.9/24"], "update"],
+  ["Macvtap", "name", "mt1", "replace"],
+  ["Macvtap", "parent", "eth1", "replace"],
+  ["Macvtap", "parentNamespace", "hub", "replace"],
+  ["Macvtap", "macAddress", "02:00:00:00:00:03", "update"],
 ];
 
 describe("diffInputs: a macvlan's mode changes in place except into or out of passthru", () => {
@@ -90,6 +95,11 @@ describe("diffInputs: a macvlan's mode changes in place except into or out of pa
       assert.equal(d.deleteBeforeReplace, decision === "replace", "the same name is freed first");
     });
   }
+  test("a macvtap's too (the same netlink attributes, tried the same way)", () => {
+    const tap = (mode: string) => ({ ...bases.Macvtap, mode });
+    assert.deepEqual(diffInputs("Macvtap", tap("bridge"), tap("vepa")).updates, ["mode"]);
+    assert.deepEqual(diffInputs("Macvtap", tap("vepa"), tap("passthru")).replaces, ["mode"]);
+  });
   test("the default mode is bridge", () => {
     assert.deepEqual(diffInputs("Macvlan", bases.Macvlan, withMode("bridge")), noChange);
   });
