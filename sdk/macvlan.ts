@@ -16,19 +16,32 @@ const macvlanOutputs: OutputSlots<Omit<MacvlanOutputs, keyof LinkOutputs | keyof
   parentNamespace: undefined,
 };
 
+/** A link made on a parent link (a macvlan, a macvtap): the outputs and wiring they share. */
+export abstract class ParentedLinkResource extends SingleLinkResource {
+  declare public readonly mode: pulumi.Output<MacvlanMode>;
+  /** The link it is made on. */
+  declare public readonly parent: pulumi.Output<string>;
+  /** The parent's namespace; undefined: the link's own. */
+  declare public readonly parentNamespace: pulumi.Output<string | undefined>;
+
+  constructor(
+    kind: "Macvlan" | "Macvtap",
+    name: string,
+    args: object,
+    kindOutputs: object,
+    opts: pulumi.CustomResourceOptions | undefined,
+  ) {
+    super(kind, name, args, { ...macvlanOutputs, ...kindOutputs }, opts, lowerLinkReferences);
+  }
+}
+
 /**
  * A macvlan (`ip link add name X link PARENT type macvlan mode M`): a link with its own MAC on a
  * parent link, possibly in another namespace than the parent's. Replacing the resource that makes
  * the parent replaces it too (the kernel deletes a macvlan with its parent).
  */
-export class Macvlan extends SingleLinkResource {
-  declare public readonly mode: pulumi.Output<MacvlanMode>;
-  /** The link it is made on. */
-  declare public readonly parent: pulumi.Output<string>;
-  /** The parent's namespace; undefined: the macvlan's own. */
-  declare public readonly parentNamespace: pulumi.Output<string | undefined>;
-
+export class Macvlan extends ParentedLinkResource {
   constructor(name: string, args: MacvlanArgs, opts?: pulumi.CustomResourceOptions) {
-    super("Macvlan", name, args, macvlanOutputs, opts, lowerLinkReferences);
+    super("Macvlan", name, args, {}, opts);
   }
 }

@@ -66,17 +66,18 @@ export function refineMacvlan(value: unknown, ctx: z.core.$RefinementCtx): void 
   }
 }
 
+/** Every input of a macvlan (and of a macvtap): the link fields, its own, the ownership fields. */
+export const macvlanShape = {
+  ...linkFields,
+  ...macvlanFields,
+  adopt: adoptField,
+  managedBy: managedByField,
+  /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
+  stackInstance: stackInstanceField,
+};
+
 /** `ip link add name X link PARENT [netns N] type macvlan mode M`. */
-export const macvlanSchema = z
-  .strictObject({
-    ...linkFields,
-    ...macvlanFields,
-    adopt: adoptField,
-    managedBy: managedByField,
-    /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
-    stackInstance: stackInstanceField,
-  })
-  .superRefine(refineMacvlan, { when: () => true });
+export const macvlanSchema = z.strictObject(macvlanShape).superRefine(refineMacvlan, { when: () => true });
 
 /** What users write (the SDK wraps each field in `pulumi.Input`). */
 export type MacvlanInputs = z.input<typeof macvlanSchema>;

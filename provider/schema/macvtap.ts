@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { adoptField, isUnknown, type Known, managedByField, stackInstanceField } from "./common";
+import { isUnknown, type Known } from "./common";
 import { diffBy, ownershipRules } from "./diff";
-import { LINK_IDENTITY, linkFields, linkRules } from "./link";
-import { macvlanFields, macvlanRules, parentNamespaceResolved, refineMacvlan } from "./macvlan";
+import { LINK_IDENTITY, linkRules } from "./link";
+import { macvlanRules, macvlanShape, parentNamespaceResolved, refineMacvlan } from "./macvlan";
 
 /**
  * `ip link add name X link PARENT [netns N] type macvtap mode M`: a macvlan whose frames go to a
@@ -10,31 +10,22 @@ import { macvlanFields, macvlanRules, parentNamespaceResolved, refineMacvlan } f
  * tun tap's TUNSETOWNER): who may open it is the device node's owner and mode, so it has no
  * `owner` or `group` input.
  */
-export const macvtapSchema = z
-  .strictObject({
-    ...linkFields,
-    ...macvlanFields,
-    adopt: adoptField,
-    managedBy: managedByField,
-    /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
-    stackInstance: stackInstanceField,
-  })
-  .superRefine(
-    (value, ctx) => {
-      refineMacvlan(value, ctx);
-      const { master } = (value ?? {}) as { master?: unknown };
-      // Tried: `ip link set dev MACVTAP master BR` answers EBUSY; the tap device holds its frames.
-      if (master !== undefined && !isUnknown(master)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["master"],
-          input: master,
-          message: "a macvtap cannot be a bridge port (the kernel answers EBUSY): omit master",
-        });
-      }
-    },
-    { when: () => true },
-  );
+export const macvtapSchema = z.strictObject(macvlanShape).superRefine(
+  (value, ctx) => {
+    refineMacvlan(value, ctx);
+    const { master } = (value ?? {}) as { master?: unknown };
+    // Tried: `ip link set dev MACVTAP master BR` answers EBUSY; the tap device holds its frames.
+    if (master !== undefined && !isUnknown(master)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["master"],
+        input: master,
+        message: "a macvtap cannot be a bridge port (the kernel answers EBUSY): omit master",
+      });
+    }
+  },
+  { when: () => true },
+);
 
 /** What users write (the SDK wraps each field in `pulumi.Input`). */
 export type MacvtapInputs = z.input<typeof macvtapSchema>;

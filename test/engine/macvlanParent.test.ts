@@ -18,7 +18,8 @@ const program = async () => {
   new netns.Namespace("hub", { name: hub });
   new netns.VethPair("uplink", { a: { name: "up0", namespace: hub }, b: { name: peerName, namespace: hub } });
   const mv = new netns.Macvlan("mv", { name: "mv0", namespace: hub, parent: "up0" });
-  return { ifindex: mv.ifindex };
+  const tap = new netns.Macvtap("tap", { name: "mt0", namespace: hub, parent: "up0", mode: "vepa" });
+  return { ifindex: mv.ifindex, tap: { path: tap.devicePath, major: tap.deviceMajor, mode: tap.mode } };
 };
 
 describe("a macvlan whose parent is replaced", { concurrency: false }, () => {
@@ -33,12 +34,18 @@ describe("a macvlan whose parent is replaced", { concurrency: false }, () => {
     try {
       const first = await s.stack.up();
       assert.equal(linkOf(hub, "mv0").link, "up0");
+      // The SDK's Macvtap reports its character device.
+      const tap = first.outputs.tap?.value as { path: string; major: number; mode: string };
+      assert.equal(tap.path, `/dev/tap${linkOf(hub, "mt0").ifindex}`);
+      assert.ok(tap.major > 0);
+      assert.equal(tap.mode, "vepa");
 
       peerName = "up2";
       const { changeSummary } = await s.stack.preview();
-      assert.equal(changeSummary.replace, 2, "the pair and the macvlan");
+      assert.equal(changeSummary.replace, 3, "the pair, the macvlan and the macvtap");
       const second = await s.stack.up();
       assert.equal(linkOf(hub, "mv0").link, "up0", "made again on the new parent");
+      assert.equal(linkOf(hub, "mt0").link, "up0");
       assert.notEqual(second.outputs.ifindex?.value, first.outputs.ifindex?.value);
       await s.stack.preview({ expectNoChanges: true });
 
