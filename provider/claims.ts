@@ -75,7 +75,7 @@ export async function claimLinks(
       });
       continue;
     }
-    failures.push(...(await checkMaster(link, namespace)));
+    failures.push(...(await checkMaster(link, namespace)), ...(await checkParent(link, namespace)));
   }
   return failures;
 }
@@ -86,6 +86,37 @@ async function existingLink(namespace: string | undefined, name: string) {
     if (e instanceof NotFoundError) return undefined;
     throw e;
   });
+}
+
+/**
+ * A link made on another (a macvlan's parent) needs that link in the parent's namespace: declared
+ * in this stack (any kind) or existing. One that exists but is not the stack's is fine to name:
+ * it is only referenced, never changed.
+ */
+async function checkParent(link: DeclaredLink, namespace: string | undefined): Promise<CheckFailure[]> {
+  const { parent, parentNamespace } = link;
+  if (!known(parent) || (parentNamespace !== undefined && !known(parentNamespace))) return [];
+  const where = parentNamespace ?? namespace;
+  if (links.has(linkKey(where, parent))) return [];
+  if (where !== undefined && !namespaces.has(where) && !(await netnsExists(where))) {
+    return [
+      {
+        property: `${link.path}parentNamespace`,
+        reason:
+          `namespace ${JSON.stringify(where)} of parent ${JSON.stringify(parent)} is not declared in this stack ` +
+          "and does not exist: declare a netns.Namespace and pass its `name` output",
+      },
+    ];
+  }
+  if (await existingLink(where, parent)) return [];
+  return [
+    {
+      property: `${link.path}parent`,
+      reason:
+        `no link ${JSON.stringify(parent)} is declared in ${describeNamespace(where)} in this stack or exists ` +
+        "there: declare it (a netns.VethPair end, a netns.Bridge, ...) and pass its `name` output",
+    },
+  ];
 }
 
 async function checkMaster(link: DeclaredLink, namespace: string | undefined): Promise<CheckFailure[]> {

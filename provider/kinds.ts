@@ -3,6 +3,8 @@
 // its descriptor here (DESIGN.md "Adding a kind").
 import type * as pulumi from "@pulumi/pulumi";
 import { bridgeKind } from "./bridge";
+import { macvlanKind } from "./macvlan";
+import { macvtapKind } from "./macvtap";
 import { namespaceKind } from "./namespace";
 import { routeKind } from "./route";
 import { stackInstanceKind } from "./stackInstance";
@@ -18,6 +20,8 @@ const registry = [
   routeKind,
   stackInstanceKind,
   vxlanKind,
+  macvlanKind,
+  macvtapKind,
 ] as const;
 
 type Descriptor = (typeof registry)[number];

@@ -5,6 +5,7 @@ import { addressAdd, addressDelete } from "./kernel/address";
 import { isAlreadyExists, KernelCommandError, NotFoundError } from "./kernel/errors";
 import { assertBatchSafe, linkGroupFor, MARK_PREFIX } from "./kernel/ip";
 import {
+  linkBatch,
   linkBatchWithReadBack,
   linkDelete,
   linkOwnership,
@@ -17,6 +18,7 @@ import {
   linkSetNoMaster,
   linkSetUp,
   linkShowWithAddresses,
+  linkSysfsRead,
   type LinkState,
 } from "./kernel/link";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,7 +29,7 @@ import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from 
 import { assertPrivileged } from "./privileges";
 import { defineKind } from "./kind";
 import type { DiffInputs } from "./schema/diff";
-import { singleLinkReferences } from "./schema/references";
+import { singleLinkReferences, type References } from "./schema/references";
 import { convergeRates, rateOutput, readRate, type RateOutputs, type RateSpec } from "./rate";
 import type { Tbf } from "./kernel/qdisc";
 
@@ -289,8 +291,21 @@ export interface SingleLinkKind<
   stagingName?(mark: string): string;
   /** Extra batch lines converging the kind's own settings. */
   settingLines(inputs: Inputs, observed: ObservedLink | undefined): string[][];
-  /** The kind's own outputs, read from the kernel. */
-  outputs(inputs: Inputs, observed: ObservedLink): Extra;
+  /**
+   * Where the add line runs when that is not the link's own namespace (a macvlan made in its
+   * parent's namespace straight into another, `ip -n P link add ... netns N`); undefined: its own.
+   */
+  addsFrom?(inputs: Inputs): { readonly namespace: string | undefined } | undefined;
+  /** What its inputs name (KindDescriptor.references); default: one link, {@link singleLinkReferences}. */
+  readonly references?: (inputs: unknown) => References;
+  /**
+   * Attributes read back from sysfs with every read, relative to `/sys/class/net/NAME/` (see
+   * linkSysfsRead): what `ip` does not print (a macvtap's character device). In {@link outputs}'
+   * `sysfs`, in this order.
+   */
+  sysfs?(state: LinkState): string[];
+  /** The kind's own outputs, read from the kernel (`sysfs`: the values of {@link sysfs}). */
+  outputs(inputs: Inputs, observed: ObservedLink, sysfs: readonly string[]): Extra;
 }
 
 /** The descriptor, with its dynamic provider, of a kind that is one link (bridge, tap). */
@@ -306,7 +321,7 @@ export function singleLinkKind<
     schema: kind.schema,
     diffInputs: kind.diffInputs,
     kernelKind: kind.kernelKind,
-    references: singleLinkReferences,
+    references: kind.references ?? singleLinkReferences,
     provider: singleLinkProvider(kind),
   });
 }
@@ -314,10 +329,15 @@ export function singleLinkKind<
 function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
   kind: SingleLinkKind<string, string, Inputs, Extra>,
 ): pulumi.dynamic.ResourceProvider {
+  const references = kind.references ?? singleLinkReferences;
   // A kind whose schema has `rate` takes the shared rate step (provider/rate.ts) on its link.
   const shaped = "rate" in kind.schema.shape;
-  const outputsOf = (inputs: Inputs, observed: ObservedLink, rate: RateOutputs = {}) => ({
-    ...kind.outputs(inputs, observed),
+  const outputsOf = async (inputs: Inputs, observed: ObservedLink, rate: RateOutputs = {}) => ({
+    ...kind.outputs(
+      inputs,
+      observed,
+      kind.sysfs ? await linkSysfsRead(inputs.namespace, inputs.name, kind.sysfs(observed.state)) : [],
+    ),
     ...linkOutputs(inputs.namespace, observed),
     ...rate,
     adopt: inputs.adopt,
@@ -325,35 +345,46 @@ function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
     ...(inputs.stackInstance !== undefined ? { stackInstance: inputs.stackInstance } : {}),
   });
   // One `ip -batch`: [add,] settings, the common fields (mark first, up last), read-back; then,
-  // for a kind that takes a rate, one `tc -batch` with its qdisc and read-back.
+  // for a kind that takes a rate, one `tc -batch` with its qdisc and read-back. A link added from
+  // another namespace is added by a batch of its own there first.
   const apply = async (inputs: Inputs, observed: ObservedLink | undefined, add: boolean, had?: Tbf) => {
     const mark = ownerMark(inputs);
+    const addLines = add ? kind.addLines(inputs, mark) : [];
+    const from = add ? kind.addsFrom?.(inputs) : undefined;
     const lines = [
-      ...(add ? kind.addLines(inputs, mark) : []),
+      ...(from ? [] : addLines),
       ...kind.settingLines(inputs, observed),
       ...convergeLines(inputs, observed, mark),
     ];
     // Refused arguments raise before anything runs, so they never look like a failed add.
-    lines.forEach((line) => line.forEach(assertBatchSafe));
+    [...addLines, ...lines].forEach((line) => line.forEach(assertBatchSafe));
+    let addedElsewhere = false;
     try {
+      if (from) {
+        await linkBatch(from.namespace, addLines);
+        addedElsewhere = true;
+      }
       const [found] = await applyAndObserve(inputs.namespace, lines, [inputs.name], {
         tuntap: kind.readsTuntap,
       });
-      if (!shaped) return outputsOf(inputs, found!);
+      if (!shaped) return await outputsOf(inputs, found!);
       const end = { name: inputs.name, want: inputs.rate, had };
       const rates = await convergeRates(inputs.namespace, [end]);
-      return outputsOf(inputs, found!, rateOutput(rates.get(inputs.name)));
+      return await outputsOf(inputs, found!, rateOutput(rates.get(inputs.name)));
     } catch (e) {
       if (!add) throw e;
       return rollBack(e, async () => {
-        await undoAdd(inputs.namespace, inputs.name, e, mark);
+        if (!addedElsewhere) await undoAdd(inputs.namespace, inputs.name, e, mark);
+        else if (isOurs(await observeLink(inputs.namespace, inputs.name), mark)) {
+          await linkDelete(inputs.namespace, inputs.name);
+        }
         if (kind.stagingName) await linkDelete(inputs.namespace, kind.stagingName(mark));
       });
     }
   };
   return {
     check: checkWith(kind.schema, (checked) =>
-      claimLinks((checked as Partial<Owned>).managedBy, kind.kernelKind, singleLinkReferences(checked).links),
+      claimLinks((checked as Partial<Owned>).managedBy, kind.kernelKind, references(checked).links),
     ),
 
     async diff(_id, olds, news) {
@@ -391,7 +422,7 @@ function singleLinkProvider<Inputs extends LinkSpec & Owned, Extra>(
       if (!isMarked(observed, ownerMark(props)) || observed.state.kind !== kind.kernelKind) return {};
       // The qdisc is read only where state has a rate: a link without one is not shaped by us.
       const rate = shaped && (props as RateOutputs).rate ? await readRate(props.namespace, props.name) : {};
-      return { id, props: outputsOf(props, observed, rate) };
+      return { id, props: await outputsOf(props, observed, rate) };
     },
 
     async update(_id, olds: Inputs, news: Inputs) {

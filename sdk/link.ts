@@ -41,7 +41,7 @@ export abstract class SingleLinkResource extends NetnsResource {
     args: object,
     kindOutputs: object,
     opts: pulumi.CustomResourceOptions | undefined,
-    references: References = singleLinkReferences(args),
+    references: (args: unknown) => References = singleLinkReferences,
   ) {
     super(
       kind,
@@ -53,7 +53,7 @@ export abstract class SingleLinkResource extends NetnsResource {
         managedBy: managedBy(kind, name),
       },
       opts,
-      references,
+      references(args),
     );
   }
 }

@@ -21,29 +21,56 @@ export function declareLink(link: { namespace?: unknown; name?: unknown }, resou
   }
 }
 
-/** `opts` with a dependency on each declared namespace and link that `refs` name as plain strings. */
+/**
+ * `opts` with a dependency on each declared namespace and link that `refs` name as plain strings;
+ * and replaced with whatever makes a link this one is made on (`lower`: the kernel deletes a
+ * macvlan with its parent, so a replaced parent must replace it too, even when the parent's name
+ * stays the same).
+ */
 export function withDeclaredDependencies<T extends pulumi.CustomResourceOptions>(
   opts: T | undefined,
   refs: readonly Use[],
 ): T | undefined {
+  const declaredLink = (namespace: unknown, name: unknown) =>
+    (namespace === undefined || plain(namespace)) && plain(name)
+      ? links.get(linkKey(namespace, name))
+      : undefined;
   const found = refs.flatMap((ref) => {
     const deps: pulumi.Resource[] = [];
     if (plain(ref.namespace) && namespaces.has(ref.namespace)) deps.push(namespaces.get(ref.namespace)!);
-    if (ref.namespace === undefined || plain(ref.namespace)) {
-      for (const name of [ref.master, ref.dev]) {
-        const link = plain(name) ? links.get(linkKey(ref.namespace, name)) : undefined;
-        if (link) deps.push(link);
-      }
+    for (const name of [ref.master, ref.dev, ref.lower]) {
+      const link = declaredLink(ref.namespace, name);
+      if (link) deps.push(link);
     }
     return deps;
   });
-  if (found.length === 0) return opts;
+  const lowers = refs.flatMap((ref) => {
+    const declared = declaredLink(ref.namespace, ref.lower);
+    return declared ? [declared] : resourcesOf(ref.lower);
+  });
+  if (found.length === 0 && lowers.length === 0) return opts;
   const existing = opts?.dependsOn;
   const dependsOn =
-    existing === undefined
-      ? found
-      : pulumi.output(existing).apply((d) => [...(Array.isArray(d) ? d : [d]), ...found]);
-  return { ...(opts as T), dependsOn };
+    found.length === 0
+      ? existing
+      : existing === undefined
+        ? found
+        : pulumi.output(existing).apply((d) => [...(Array.isArray(d) ? d : [d]), ...found]);
+  return {
+    ...(opts as T),
+    ...(dependsOn !== undefined ? { dependsOn } : {}),
+    ...(lowers.length > 0 ? { replaceWith: [...(opts?.replaceWith ?? []), ...lowers] } : {}),
+  };
+}
+
+/**
+ * The resources an output was computed from, as the SDK records them on it (`resources()`, which
+ * it uses for the output's own dependencies); none for a plain value.
+ */
+function resourcesOf(value: unknown): pulumi.Resource[] {
+  if (!pulumi.Output.isInstance(value)) return [];
+  const resources = (value as { resources?: () => Set<pulumi.Resource> }).resources;
+  return typeof resources === "function" ? [...resources.call(value)] : [];
 }
 
 /** Records what `resource` makes under plain names (its kind's references), for later resources. */

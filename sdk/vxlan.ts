@@ -45,6 +45,6 @@ export class Vxlan extends SingleLinkResource {
   declare public readonly rate: pulumi.Output<Tbf | undefined>;
 
   constructor(name: string, args: VxlanArgs, opts?: pulumi.CustomResourceOptions) {
-    super("Vxlan", name, args, vxlanOutputs, opts, vxlanReferences(args));
+    super("Vxlan", name, args, vxlanOutputs, opts, vxlanReferences);
   }
 }

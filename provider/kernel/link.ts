@@ -61,6 +61,13 @@ export interface LinkState {
   readonly tun?: TunInfo;
   readonly veth?: VethPeer;
   readonly vxlan?: VxlanInfo;
+  /**
+   * The link it is made on (IFLA_LINK: a macvlan's parent), in the shape of {@link VethPeer};
+   * undefined for links that have none.
+   */
+  readonly lower?: VethPeer;
+  /** The kind's settings as `ip -j -d` prints them (`linkinfo.info_data`), for kinds that read theirs as data. */
+  readonly info: Readonly<Record<string, unknown>>;
 }
 
 /** Whether a link is ours, see DESIGN.md "Ownership marks". */
@@ -234,12 +241,20 @@ function parseLink(raw: unknown): LinkState {
     group: parseGroup(raw.group),
     ...(kind === "bridge" ? { bridge: parseBridgeInfo(data) } : {}),
     ...(kind === "tun" ? { tun: parseTunInfo(data) } : {}),
-    ...(kind === "veth"
-      ? { veth: { name: str(raw.link), ifindex: num(raw.link_index), netnsId: num(raw.link_netnsid) } }
+    ...(kind === "veth" ? { veth: lowerOf(raw) } : {}),
+    ...(kind !== "veth" && (raw.link !== undefined || raw.link_index !== undefined)
+      ? { lower: lowerOf(raw) }
       : {}),
     ...(kind === "vxlan" ? { vxlan: parseVxlanInfo(data) } : {}),
+    info: data,
   };
 }
+
+const lowerOf = (raw: Json): VethPeer => ({
+  name: str(raw.link),
+  ifindex: num(raw.link_index),
+  netnsId: num(raw.link_netnsid),
+});
 
 /**
  * Normalises a device group to its number. `ip -N` prints numbers ("77"); without it ip prints
@@ -323,7 +338,95 @@ export async function linkDelete(
   }
 }
 
+/**
+ * Reads attributes of link `name` from sysfs as its own namespace shows it (`/sys/class/net` lists
+ * the links of the namespace that mounted /sys, so the read runs inside the link's), one per path
+ * relative to `/sys/class/net/NAME/`, trimmed. A missing attribute raises.
+ * Equivalent to: `ip netns exec NS cat /sys/class/net/NAME/PATH...`.
+ */
+export async function linkSysfsRead(
+  netns: string | undefined,
+  name: string,
+  paths: readonly string[],
+  ip: Ip = defaultIp(),
+): Promise<string[]> {
+  if (paths.length === 0) return [];
+  for (const part of [name, ...paths.flatMap((p) => p.split("/"))]) {
+    if (part === "" || part === "." || part === ".." || part.startsWith("-")) {
+      throw new Error(`refusing to read sysfs path ${JSON.stringify(`${name}/${paths.join(",")}`)}`);
+    }
+  }
+  const out = await ip.execIn(netns, ["cat", "--", ...paths.map((p) => `/sys/class/net/${name}/${p}`)]);
+  const lines = out.replace(/\n$/, "").split("\n");
+  if (lines.length !== paths.length) {
+    throw new Error(
+      `cat printed ${lines.length} lines for ${paths.length} sysfs attributes: ${JSON.stringify(out)}`,
+    );
+  }
+  return lines.map((l) => l.trim());
+}
+
+/**
+ * Runs batch lines in one namespace (a link added from another namespace than its own, see
+ * SingleLinkKind.addsFrom); ip stops at the first failing line and the error names it.
+ * Equivalent to: `ip [-n NS] -batch -` with LINES.
+ */
+export async function linkBatch(
+  netns: string | undefined,
+  lines: readonly (readonly string[])[],
+  ip: Ip = defaultIp(),
+): Promise<void> {
+  await ip.batch(netns, lines);
+}
+
 // Batch-line builders: each returns one `ip -batch` line (without the leading `ip`), for Ip.batch.
+
+/** What {@link linkAddLine} gives every link it adds, whatever its kind. */
+export interface LinkAddOptions {
+  /** The device group naming the owner (linkGroupFor its mark): atomic with the add. */
+  readonly group: number;
+  readonly mtu?: number | undefined;
+  /** The link it is made on (`link P`: a macvlan's parent), in the namespace the line runs in. */
+  readonly lower?: string | undefined;
+  /** Where the new link goes when that is not where the line runs (`netns N`). */
+  readonly netns?: string | undefined;
+}
+
+/**
+ * The batch line adding a link of kernel kind `type` with the kind's own arguments `typeArgs`
+ * (data from its descriptor), down. Names follow their keywords, so `type` or `dev` work as names.
+ * Equivalent to: `ip link add name NAME [link P] [netns N] [mtu M] group G type TYPE TYPEARGS...`.
+ */
+export function linkAddLine(
+  name: string,
+  type: string,
+  typeArgs: readonly string[],
+  options: LinkAddOptions,
+): string[] {
+  return [
+    "link",
+    "add",
+    "name",
+    name,
+    ...(options.lower !== undefined ? ["link", options.lower] : []),
+    ...(options.netns !== undefined ? ["netns", options.netns] : []),
+    ...(options.mtu !== undefined ? ["mtu", int(options.mtu)] : []),
+    "group",
+    int(options.group),
+    "type",
+    type,
+    ...typeArgs,
+  ];
+}
+
+/**
+ * The batch line changing a link's kind settings in place; an empty line (skipped by Ip.batch)
+ * when there are none.
+ * Equivalent to: `ip link set dev NAME type TYPE TYPEARGS...`.
+ */
+export function linkSetTypeLine(name: string, type: string, typeArgs: readonly string[]): string[] {
+  return typeArgs.length === 0 ? [] : ["link", "set", "dev", name, "type", type, ...typeArgs];
+}
 
 /** Equivalent to: `ip link set dev NAME mtu MTU`. */
 export const linkSetMtu = (name: string, mtu: number): string[] => [

@@ -28,6 +28,8 @@ export interface Field {
   readonly compare: Compare;
   /** For `same`: whether two known values mean the same kernel state (e.g. a rate, see schema/rate.ts). */
   readonly same?: (prev: unknown, next: unknown) => boolean;
+  /** For an `update` field: the changes the kernel cannot make in place, which replace instead. */
+  readonly replaceWhen?: (prev: unknown, next: unknown) => boolean;
 }
 
 export const replace: Field = { action: "replace", compare: "value" };
@@ -38,6 +40,17 @@ export const cidrSet: Field = { action: "update", compare: "cidrSet" };
 export const mac: Field = { action: "update", compare: "mac" };
 /** A string map (sysctls): each key its own path. */
 export const record: Field = { action: "update", compare: "record" };
+/**
+ * A field the kernel changes in place, except between some values (a macvlan's mode into or out of
+ * `passthru`): those changes replace. An unknown value may be such a change, so it replaces too.
+ */
+export function updateUnless(cannotChange: (prev: unknown, next: unknown) => boolean): Field {
+  return {
+    action: "update",
+    compare: "value",
+    replaceWhen: (prev, next) => isUnknown(prev) || isUnknown(next) || cannotChange(prev, next),
+  };
+}
 /** A field the kind's diff compares through other rules (a veth pair's ends, its shared MTU). */
 export const comparedElsewhere: Field = { action: "update", compare: "elsewhere" };
 
@@ -129,8 +142,9 @@ export function compareFields(
   next: Record<string, unknown>,
 ): void {
   for (const [key, field] of Object.entries(fields)) {
+    const replaces = field.action === "replace" || field.replaceWhen?.(prev[key], next[key]) === true;
     for (const path of changedPaths(field, [...prefix, key], prev[key], next[key])) {
-      (field.action === "replace" ? acc.replaces : acc.updates).push(formatPath(path));
+      (replaces ? acc.replaces : acc.updates).push(formatPath(path));
     }
   }
 }

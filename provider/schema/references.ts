@@ -13,6 +13,10 @@ export interface DeclaredLink {
   readonly name: unknown;
   /** The bridge it is a port of. */
   readonly master?: unknown;
+  /** The link it is made on (a macvlan's parent), in {@link parentNamespace}. */
+  readonly parent?: unknown;
+  /** Where {@link parent} is: the link's own namespace when undefined. */
+  readonly parentNamespace?: unknown;
 }
 
 /** A name the resource uses that another resource may make: a namespace, and a link in it. */
@@ -20,6 +24,11 @@ export interface Use {
   readonly namespace?: unknown;
   readonly master?: unknown;
   readonly dev?: unknown;
+  /**
+   * A link (in `namespace`) this one is made on: the kernel deletes this one with it, so
+   * replacing it must replace this one too.
+   */
+  readonly lower?: unknown;
 }
 
 export interface References {
@@ -46,11 +55,30 @@ export function singleLinkReferences(inputs: unknown): References {
   return { links: [link], uses: [{ namespace: link.namespace, master: link.master }] };
 }
 
-/** A VXLAN device is one link that sends through its underlay `dev`, in its own namespace. */
+/**
+ * A VXLAN device is one link that sends through its underlay `dev`, in its own namespace. The
+ * kernel deletes it with its underlay, so the underlay is also its `lower`.
+ */
 export function vxlanReferences(inputs: unknown): References {
   const single = singleLinkReferences(inputs);
   const { namespace, dev } = fields(inputs);
-  return { ...single, uses: [...single.uses, { namespace, dev }] };
+  return { ...single, uses: [...single.uses, { namespace, dev, lower: dev }] };
+}
+
+/**
+ * A link made on another (macvlan, macvtap): one link, which also uses its parent in the parent's
+ * namespace (its own when `parentNamespace` is omitted).
+ */
+export function lowerLinkReferences(inputs: unknown): References {
+  const { parent, parentNamespace } = fields(inputs);
+  const link = { ...linkAt("", inputs), parent, parentNamespace };
+  return {
+    links: [link],
+    uses: [
+      { namespace: link.namespace, master: link.master },
+      { namespace: parentNamespace ?? link.namespace, lower: parent },
+    ],
+  };
 }
 
 /** A veth pair makes its two ends, each in its own namespace, under its own master. */

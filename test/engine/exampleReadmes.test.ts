@@ -20,7 +20,16 @@ import { pluginCache, repoRoot } from "../helpers/engine";
 import { missingLines, readmeBlock } from "../helpers/readme";
 import { requireRoot } from "../helpers/root";
 
-const examples = ["two-hosts-bridge", "router", "vm-tap", "star", "iperf", "vxlan-overlay", "shaped-link"];
+const examples = [
+  "two-hosts-bridge",
+  "router",
+  "vm-tap",
+  "star",
+  "iperf",
+  "vxlan-overlay",
+  "shaped-link",
+  "macvlan",
+];
 
 /** What a login shell on a fresh Debian machine has; everything else must come from env.sh. */
 const systemPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -232,6 +232,79 @@ describe("examples through their whole life", { concurrency: false }, () => {
     }
   });
 
+  test("macvlan", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-macvlan`, workDir: example("macvlan") });
+    const [lan, h1, h2] = ["lan", "h1", "h2"].map((n) => `${p}-${n}`) as [string, string, string];
+    const macvlanOf = (ns: string) => {
+      const l = linkOf(ns, "eth0");
+      const info = l.linkinfo as { info_kind: string; info_data: { mode: string } };
+      return { kind: info.info_kind, mode: info.info_data.mode, parentIfindex: l.link_index, mtu: l.mtu };
+    };
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-` });
+      const { outputs } = await s.stack.up();
+      // The stack's own probes pinged each host from the other, through the parent, during up.
+      assert.deepEqual(
+        (outputs.reachability?.value as string[]).map((seen) => seen.replace(/: .*, 3 received, .*/, "")),
+        [`ping 10.40.0.2 from namespace ${h1}`, `ping 10.40.0.1 from namespace ${h2}`],
+      );
+      const uplink = linkOf(lan, "uplink").ifindex;
+      for (const ns of [h1, h2]) {
+        assert.deepEqual(macvlanOf(ns), {
+          kind: "macvlan",
+          mode: "bridge",
+          parentIfindex: uplink,
+          mtu: 1500,
+        });
+      }
+      assert.deepEqual(addressesOf(h2, "eth0"), ["10.40.0.2/24"]);
+      assert.equal(
+        ipJson(["-n", lan, "link", "show", "type", "macvlan"]).length,
+        0,
+        "made in lan, moved out",
+      );
+      ping(h1, "10.40.0.2");
+
+      await s.stack.preview({ expectNoChanges: true });
+
+      // In place: the macvlans' MTU; the probes check the path again.
+      const ifindex = linkOf(h1, "eth0").ifindex;
+      await setConfig(s, { mtu: "1400" });
+      assert.deepEqual(await previewChanges(s), { update: 2, replace: 2 });
+      await s.stack.up();
+      assert.equal(macvlanOf(h1).mtu, 1400);
+      assert.equal(linkOf(h1, "eth0").ifindex, ifindex, "updated, not re-created");
+
+      // Renaming the veth's other end replaces the parent; the kernel would delete the macvlans
+      // with it, so they are replaced too (replaceWith), and made on the new parent.
+      await setConfig(s, { wireName: "cable" });
+      assert.deepEqual(await previewChanges(s), { replace: 5 });
+      await s.stack.up();
+      const newUplink = linkOf(lan, "uplink").ifindex;
+      assert.notEqual(newUplink, uplink, "a new parent");
+      for (const ns of [h1, h2]) assert.equal(macvlanOf(ns).parentIfindex, newUplink);
+      ping(h2, "10.40.0.1");
+      await s.stack.preview({ expectNoChanges: true });
+
+      // Drift by hand (a mode changed, a macvlan deleted), repaired by refresh + up.
+      ip(["-n", h1, "link", "set", "dev", "eth0", "type", "macvlan", "mode", "private"]);
+      ip(["-n", h2, "link", "delete", "dev", "eth0"]);
+      await s.stack.refresh();
+      await s.stack.up();
+      assert.equal(macvlanOf(h1).mode, "bridge");
+      assert.deepEqual(addressesOf(h2, "eth0"), ["10.40.0.2/24"]);
+      ping(h1, "10.40.0.2");
+      await s.stack.preview({ expectNoChanges: true });
+
+      await s.stack.destroy();
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+    }
+  });
+
   test("star", async (t) => {
     if (!requireRoot(t)) return;
     const p = uniquePrefix();

@@ -9,6 +9,8 @@ import { driver, managedBy } from "./harness";
 const p = uniquePrefix();
 const veth = driver("VethPair");
 const tap = driver("TapDevice");
+const vxlan = driver("Vxlan");
+const macvlan = driver("Macvlan");
 const n1 = `${p}-1`;
 const n2 = `${p}-2`;
 
@@ -132,6 +134,51 @@ describe("rate limits on links against the kernel", { concurrency: false }, () =
     assert.deepEqual(read.props?.rate, outs.rate);
     await tap.delete(id, outs);
     assert.throws(() => linkOf(n1, "tap0"));
+  });
+
+  test("a VXLAN device and a macvlan made from another namespace: the rate on the link, in its own namespace", async (t) => {
+    if (!requireRoot(t)) return;
+    // The macvlan's parent (a veth end in n2) and the VXLAN's underlay (its peer in n1).
+    ip(["-n", n2, "link", "add", "name", "par", "type", "veth", "peer", "name", "under", "netns", n1]);
+    ip(["-n", n2, "link", "set", "dev", "par", "up"]);
+    ip(["-n", n1, "link", "set", "dev", "under", "up"]);
+    const vx = {
+      name: "vx0",
+      namespace: n1,
+      vni: 77,
+      remote: "192.0.2.7",
+      dev: "under",
+      rate: { bitsPerSecond: 20 * MBIT },
+      managedBy: managedBy(p, "Vxlan", "vx0"),
+    };
+    const v = await vxlan.create(vx);
+    assert.equal(rootQdisc(n1, "vx0")?.options.rate, 2_500_000);
+    assert.deepEqual((await vxlan.read(v.id, v.outs)).props?.rate, v.outs.rate);
+    const mv = {
+      name: "mv0",
+      namespace: n1,
+      parent: "par",
+      parentNamespace: n2,
+      rate: { bitsPerSecond: 40 * MBIT },
+      managedBy: managedBy(p, "Macvlan", "mv0"),
+    };
+    const m = await macvlan.create(mv);
+    assert.equal(
+      rootQdisc(n1, "mv0")?.options.rate,
+      5_000_000,
+      "shaped where the link ended up, not in the parent's namespace",
+    );
+    // Drift on the macvlan: its qdisc deleted by hand is seen by read; update puts it back in place.
+    tc(["-n", n1, "qdisc", "del", "dev", "mv0", "root"]);
+    const drifted = await macvlan.read(m.id, m.outs);
+    assert.equal(drifted.props?.rate, undefined);
+    const ifindex = linkOf(n1, "mv0").ifindex;
+    await macvlan.update(m.id, drifted.props!, mv);
+    assert.equal(rootQdisc(n1, "mv0")?.options.rate, 5_000_000);
+    assert.equal(linkOf(n1, "mv0").ifindex, ifindex);
+    await macvlan.delete(m.id, m.outs);
+    await vxlan.delete(v.id, v.outs);
+    ip(["-n", n2, "link", "delete", "dev", "par"]);
   });
 
   test("a qdisc on a look-alike is never touched; a create that fails at tc is rolled back", async (t) => {

@@ -21,6 +21,9 @@ import {
   linkSetUp,
   linkShow,
   linkBatchWithReadBack,
+  linkAddLine,
+  linkSetTypeLine,
+  linkSysfsRead,
   readBackFromBatch,
   parseGroup,
   parseLinks,
@@ -37,7 +40,9 @@ const one = (json: string) => {
 
 describe("parseLinks (recorded ip -j -d output)", () => {
   it("bridge: kind, flags, group, timers in seconds (as the kernel rounded them)", () => {
-    assert.deepEqual(one(rec.bridgeBr), {
+    const { info, ...parsed } = one(rec.bridgeBr);
+    assert.equal(info.forward_delay, 400, "info_data as ip printed it");
+    assert.deepEqual(parsed, {
       ifindex: 3,
       name: "br",
       kind: "bridge",
@@ -50,6 +55,22 @@ describe("parseLinks (recorded ip -j -d output)", () => {
       group: 24157,
       bridge: { stp: true, vlanFiltering: false, forwardDelay: 4, ageingTime: 0.04 },
     });
+  });
+
+  it("macvlan: its parent (by name here, by ifindex and nsid elsewhere) and its settings as data", () => {
+    const here = one(
+      '[{"ifindex":4,"link":"p0","ifname":"mv0","flags":["BROADCAST"],"mtu":1500,"group":"77",' +
+        '"linkinfo":{"info_kind":"macvlan","info_data":{"mode":"bridge","bcqueuelen":1000}}}]',
+    );
+    assert.deepEqual(here.lower, { name: "p0", ifindex: undefined, netnsId: undefined });
+    assert.deepEqual(here.info, { mode: "bridge", bcqueuelen: 1000 });
+    assert.equal(here.veth, undefined);
+    const elsewhere = one(
+      '[{"ifindex":2,"link_index":3,"link_netnsid":0,"ifname":"mv1","flags":[],"mtu":1500,' +
+        '"linkinfo":{"info_kind":"macvtap","info_data":{"mode":"vepa"}}}]',
+    );
+    assert.deepEqual(elsewhere.lower, { name: undefined, ifindex: 3, netnsId: 0 });
+    assert.equal(one(rec.vethUpInBridge).lower, undefined, "a veth's link is its peer, not a parent");
   });
 
   it("veth: master, alias, peer ifindex and netnsid", () => {
@@ -276,5 +297,46 @@ describe("linkBatchWithReadBack", () => {
     );
     await assert.rejects(readBackFromBatch(undefined, ["br"], [JSON.parse(rec.addrVeth)]), /no such link/);
     await assert.rejects(readBackFromBatch(undefined, ["br"], [[]]), /no such link/);
+  });
+});
+
+describe("link lines from a kind's data", () => {
+  it("add: the name after `name`, the parent after `link`, the target after `netns`, then the kind's arguments", () => {
+    assert.deepEqual(
+      linkAddLine("type", "macvlan", ["mode", "bridge"], { group: 7, lower: "dev", netns: "b" }),
+      [
+        ...["link", "add", "name", "type", "link", "dev", "netns", "b", "group", "7", "type", "macvlan"],
+        ...["mode", "bridge"],
+      ],
+    );
+    assert.deepEqual(linkAddLine("x", "bridge", [], { group: 1, mtu: 9000 }), [
+      ...["link", "add", "name", "x", "mtu", "9000", "group", "1", "type", "bridge"],
+    ]);
+  });
+
+  it("set: the kind's arguments, or an empty line when there are none", () => {
+    assert.deepEqual(linkSetTypeLine("up", "macvtap", ["mode", "vepa"]), [
+      ...["link", "set", "dev", "up", "type", "macvtap", "mode", "vepa"],
+    ]);
+    assert.deepEqual(linkSetTypeLine("up", "macvtap", []), []);
+  });
+
+  it("sysfs: read inside the link's namespace, one trimmed value per attribute", async () => {
+    const { ip, scripted } = scriptedIp([{ stdout: "246:1\n8\n" }]);
+    assert.deepEqual(await linkSysfsRead("n", "mt0", ["macvtap/tap8/dev", "ifindex"], ip), ["246:1", "8"]);
+    assert.deepEqual(scripted.argvs, [
+      [
+        "ip",
+        "netns",
+        "exec",
+        "n",
+        "cat",
+        "--",
+        "/sys/class/net/mt0/macvtap/tap8/dev",
+        "/sys/class/net/mt0/ifindex",
+      ],
+    ]);
+    await assert.rejects(linkSysfsRead("n", "..", ["dev"], ip), /refusing to read sysfs path/);
+    await assert.rejects(linkSysfsRead("n", "mt0", ["../../x"], ip), /refusing to read sysfs path/);
   });
 });

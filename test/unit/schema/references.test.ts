@@ -28,4 +28,19 @@ test("each kind's references: what it makes and what it waits for", () => {
     ],
   });
   assert.deepEqual(kinds.StackInstance.references(), { links: [], uses: [] });
+  // A macvlan waits for its parent in the parent's namespace, or in its own when none is given.
+  const macvlan = { name: "mv", namespace: "n", parent: "up0", parentNamespace: "hub" };
+  assert.deepEqual(kinds.Macvlan.references(macvlan), {
+    links: [
+      { path: "", namespace: "n", name: "mv", master: undefined, parent: "up0", parentNamespace: "hub" },
+    ],
+    uses: [
+      { namespace: "n", master: undefined },
+      { namespace: "hub", lower: "up0" },
+    ],
+  });
+  assert.deepEqual(kinds.Macvlan.references({ ...macvlan, parentNamespace: undefined }).uses[1], {
+    namespace: "n",
+    lower: "up0",
+  });
 });

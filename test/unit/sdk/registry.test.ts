@@ -29,3 +29,18 @@ test("plain-name references depend on the resources declared under those names",
   // A link named in another namespace is another link.
   assert.equal(withDeclaredDependencies(opts, [{ master: "br" }]), opts);
 });
+
+test("a link made on a declared link waits for it and is replaced with it", () => {
+  const hub = fake("hub");
+  const uplink = fake("uplink");
+  declareNamespace("reg-lower", hub);
+  declareLink({ namespace: "reg-lower", name: "up0" }, uplink);
+  const opts = withDeclaredDependencies<pulumi.CustomResourceOptions>({ replaceWith: [hub] }, [
+    { namespace: "reg-lower", lower: "up0" },
+  ]);
+  assert.deepEqual(opts?.dependsOn, [hub, uplink]);
+  assert.deepEqual(opts?.replaceWith, [hub, uplink], "the user's own replaceWith is kept");
+  // An undeclared parent (an existing link the stack only references) adds no replacement.
+  const existing = withDeclaredDependencies(undefined, [{ namespace: "reg-lower", lower: "eth9" }]);
+  assert.deepEqual([existing?.dependsOn, existing?.replaceWith], [[hub], undefined]);
+});
