@@ -2,7 +2,7 @@
 // CI run (`BENCH_SIZES=5 BENCH_SKIP_MININET=1`) only keeps this code working.
 
 /** The star sizes measured when nothing says otherwise. */
-export const DEFAULT_SIZES = [10, 50, 100, 200] as const;
+export const DEFAULT_SIZES = [1, 10, 100, 300] as const;
 
 export interface BenchOptions {
   /** Numbers of hosts N in the star (N host namespaces + 1 hub namespace). */

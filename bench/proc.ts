@@ -10,13 +10,20 @@ export interface Output {
   readonly stderr: string;
 }
 
-/** Runs argv (no shell); rejects with the command and its stderr on a non-zero exit. */
-export async function run(argv: readonly string[], input?: string): Promise<Output> {
+/**
+ * Runs argv (no shell); rejects with the command and its stderr on a non-zero exit. `env`
+ * replaces the environment (default: this process's).
+ */
+export async function run(
+  argv: readonly string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Output> {
   const [file, ...args] = argv;
   if (!file) throw new Error("empty argv");
   if (input === undefined) {
     try {
-      return await execFileP(file, args, { maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: "C" } });
+      return await execFileP(file, args, { maxBuffer: 64 << 20, env: { ...env, LC_ALL: "C" } });
     } catch (e) {
       const err = e as { stderr?: string; code?: unknown };
       throw new Error(`${argv.join(" ")} failed (${String(err.code)}): ${err.stderr ?? String(e)}`, {
@@ -27,7 +34,7 @@ export async function run(argv: readonly string[], input?: string): Promise<Outp
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, LC_ALL: "C" },
+      env: { ...env, LC_ALL: "C" },
     });
     let stdout = "";
     let stderr = "";

@@ -16,16 +16,25 @@ export interface ProcessFigures {
 }
 
 export interface Sample {
+  /** The dynamic-provider plugin (pulumi-netns's handlers) and the `ip` processes it waits for. */
   readonly provider: ProcessFigures;
+  /** The `pulumi` CLI: the engine, checkpoints and display. */
   readonly engine: ProcessFigures;
+  /** `pulumi-language-nodejs`, which starts the program. */
+  readonly languageHost: ProcessFigures;
+  /** The Node process running the user's program (`@pulumi/pulumi/cmd/run`). */
+  readonly program: ProcessFigures;
 }
 
-type Role = "provider" | "engine";
+const ROLES = ["provider", "engine", "languageHost", "program"] as const;
+type Role = (typeof ROLES)[number];
 
 function roleOf(cmdline: string): Role | undefined {
   if (cmdline.includes("dynamic-provider")) return "provider";
+  if (cmdline.includes("@pulumi/pulumi/cmd/run")) return "program";
   const argv0 = cmdline.split("\0")[0] ?? "";
   if (argv0 === "pulumi" || argv0.endsWith("/bin/pulumi")) return "engine";
+  if (argv0.endsWith("pulumi-language-nodejs")) return "languageHost";
   return undefined;
 }
 
@@ -85,7 +94,7 @@ export function startSampler(marker: string, intervalMs = 200): { stop(): Promis
           childCpuSeconds: mine.reduce((a, r) => a + r.child, 0),
         };
       };
-      return { provider: figures("provider"), engine: figures("engine") };
+      return Object.fromEntries(ROLES.map((role) => [role, figures(role)])) as Record<Role, ProcessFigures>;
     },
   };
 }

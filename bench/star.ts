@@ -19,10 +19,11 @@ import { checkStar, ipBatchFloor, perStepScript } from "./kernelRows";
 import { machine, versions } from "./machine";
 import { ensureMininet, mininetStar, type MininetStatus } from "./mininet";
 import { readOptions, type BenchOptions } from "./options";
-import { netnsNames, rootLinkNames, sweep } from "./proc";
+import { netnsNames, rootLinkNames, run, sweep } from "./proc";
 import { netnsStar, noopStar } from "./programs";
 import { growth, markdownTable, Rows, targets, textTable } from "./report";
 import { star, uniquePrefix } from "./topology";
+import { userPathStar, type UserPathFigures } from "./userPath";
 
 const prefixes = new Set<string>();
 
@@ -53,6 +54,48 @@ function engineRows(r: Rows, id: string, label: string, n: number, f: StackFigur
   r.set(`${id}.preview`, `${label}: preview (no-op)`, "s", n, f.preview.seconds);
   r.set(`${id}.refresh`, `${label}: refresh`, "s", n, f.refresh.seconds);
   r.set(`${id}.destroy`, `${label}: destroy`, "s", n, f.destroy.seconds);
+}
+
+/** examples/star's host 1 pings its host N (untimed): the star the CLI built forwards. */
+async function pingAcrossExampleStar(prefix: string, n: number): Promise<void> {
+  if (n < 2) return;
+  const address = `10.20.${Math.floor(n / 256)}.${n % 256}`;
+  await run(["ip", "netns", "exec", `${prefix}-h1`, "ping", "-c", "1", "-W", "3", "-q", address]);
+}
+
+/** The headline rows: what `pulumi up` costs a user, and where its CPU goes by process. */
+function userRows(r: Rows, n: number, f: UserPathFigures): void {
+  const label = "pulumi CLI, TypeScript project";
+  r.set("user.up", `${label}: up`, "s", n, f.up.seconds);
+  r.set("user.preview", `${label}: preview (no-op)`, "s", n, f.preview.seconds);
+  r.set("user.refresh", `${label}: refresh`, "s", n, f.refresh.seconds);
+  r.set("user.destroy", `${label}: destroy`, "s", n, f.destroy.seconds);
+  const cpu = f.up.sample;
+  r.set(
+    "user.up.cpu.engine",
+    "  up CPU: pulumi CLI (engine, checkpoints, display)",
+    "s",
+    n,
+    cpu.engine.cpuSeconds,
+  );
+  r.set("user.up.cpu.host", "  up CPU: language host", "s", n, cpu.languageHost.cpuSeconds);
+  r.set(
+    "user.up.cpu.program",
+    "  up CPU: program (Node, TypeScript, @pulumi/pulumi)",
+    "s",
+    n,
+    cpu.program.cpuSeconds,
+  );
+  r.set("user.up.cpu.provider", "  up CPU: dynamic-provider plugin", "s", n, cpu.provider.cpuSeconds);
+  r.set("user.up.cpu.ip", "  up CPU: ip processes", "s", n, cpu.provider.childCpuSeconds);
+  const peak = (role: "engine" | "provider") =>
+    Math.max(
+      ...(["up", "preview", "refresh", "destroy"] as const).map((op) => f[op].sample[role].peakRssMiB),
+    );
+  r.set("user.engineRss", `${label}: pulumi CLI peak RSS`, "MiB", n, peak("engine"));
+  r.set("user.providerRss", `${label}: plugin peak RSS`, "MiB", n, peak("provider"));
+  r.set("user.stateBytes", `${label}: state after up`, "B", n, f.stateBytes);
+  r.set("user.resources", `${label}: engine resources`, "count", n, f.resources);
 }
 
 async function engineStar(
@@ -116,9 +159,19 @@ async function measureSize(
     await settle(n);
   }
   if (opts.skipEngine) return;
+  log(`N=${n}: pulumi CLI on the TypeScript project (the user's path)`);
+  {
+    const p = fresh();
+    try {
+      userRows(r, n, await userPathStar(p, n, () => pingAcrossExampleStar(p, n)));
+    } finally {
+      await sweep(p);
+    }
+  }
+  await settle(n);
   log(`N=${n}: pulumi-netns through the engine`);
   const ours = await engineStar("netns", n, opts, true);
-  engineRows(r, "netns", "pulumi-netns", n, ours);
+  engineRows(r, "netns", "pulumi-netns (Automation API, inline)", n, ours);
   await settle(n);
   log(`N=${n}: no-op dynamic resources through the engine`);
   const floor = await engineStar("noop", n, opts, false);
