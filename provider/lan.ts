@@ -406,7 +406,9 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
       const had = props.hosts[key]!;
       const own = hostMark(mark, key);
       const judged = await judge(key, own, groups);
-      if (!judged || judged.verdict !== "ours") return;
+      // Gone or a look-alike: the state drops it, so our record, which names it, goes now too
+      // (a record must never make someone else's fresh namespace look half made by us).
+      if (!judged || judged.verdict !== "ours") return netnsReleaseMark(key, own);
       const end = judged.view.links.get(had.interface);
       const port = hub.view.links.get(had.port);
       if (!end || linkOwnership(end.state, own) !== "ours" || !end.state.adminUp) return;
