@@ -19,6 +19,8 @@ import {
   netnsAddLine,
   netnsClaimMark,
   netnsDeleteLine,
+  netnsExists,
+  netnsIsStaleFile,
   netnsIdentity,
   netnsReadMark,
   netnsReleaseMark,
@@ -249,8 +251,10 @@ async function build(
   const mark = ownerMark(inputs);
   const hosts = lanHostSpecs(inputs).filter((h) => keys.includes(h.key));
   const added: { name: string; mark: string }[] = [];
+  // Only what exists is deleted: the batch that failed may have stopped before adding the rest.
   const undo = async () => {
-    await hostBatch(added.map((a) => netnsDeleteLine(a.name)));
+    const made = await pool(added, 8, async (a) => ((await netnsExists(a.name)) ? [a.name] : []));
+    await hostBatch(made.flat().map(netnsDeleteLine));
     for (const a of added) await netnsReleaseMark(a.name, a.mark);
   };
   try {
@@ -264,6 +268,8 @@ async function build(
         );
       }
       added.push({ name, mark: owner });
+      // `ip netns delete` unlinks the file an `ip netns add` killed half way left behind.
+      if (await netnsIsStaleFile(name)) root.push(netnsDeleteLine(name));
       root.push(netnsAddLine(name));
     };
     if (!found.hub) await claim(inputs.namespace, mark);

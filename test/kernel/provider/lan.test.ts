@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { linkGroupFor } from "../../../provider/kernel/ip";
 import { netnsReadMark, netnsRemoveMark, netnsWriteMark } from "../../../provider/kernel/netns";
@@ -144,11 +145,15 @@ describe("Lan provider against the kernel", { concurrency: false }, () => {
   test("create resumes what a killed create made, and a failed create removes what it made", async (t) => {
     if (!requireRoot(t)) return;
     // What the first batch of a create leaves: records, namespaces, links in their groups, unmarked.
-    const inputs = lanInputs("r", [1]);
+    const inputs = lanInputs("r", [1, 2]);
     const mark = markOf(p, "Lan", "r");
     const h1 = h("r", 1);
+    const h2 = h("r", 2);
     await netnsWriteMark(`${p}r`, mark);
     await netnsWriteMark(h1, hostMark(mark, h1));
+    // Host 2's `ip netns add` was killed between creating its file and mounting the namespace on it.
+    await netnsWriteMark(h2, hostMark(mark, h2));
+    writeFileSync(`/run/netns/${h2}`, "");
     const group = String(linkGroupFor(hostMark(mark, h1)));
     ip(["netns", "add", `${p}r`]);
     ip(["netns", "add", h1]);
@@ -176,6 +181,7 @@ describe("Lan provider against the kernel", { concurrency: false }, () => {
     const { id, outs } = await lan.create(inputs);
     assert.equal(ifindexOf(h1, "eth0"), index, "resumed, not re-made");
     assert.equal(aliasOf(h1, "eth0"), `pulumi-netns:${hostMark(mark, h1)}`);
+    assert.equal(aliasOf(h2, "eth0"), `pulumi-netns:${hostMark(mark, h2)}`, "the stale file became host 2");
     ping(h1, "10.30.0.1");
     await lan.delete(id, outs);
     assert.deepEqual(ours(), []);
