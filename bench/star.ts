@@ -64,8 +64,32 @@ async function pingAcrossExampleStar(prefix: string, n: number): Promise<void> {
 }
 
 /** The headline rows: what `pulumi up` costs a user, and where its CPU goes by process. */
-function userRows(r: Rows, n: number, f: UserPathFigures): void {
-  const label = "pulumi CLI, TypeScript project";
+function userRows(r: Rows, n: number, f: UserPathFigures, lan = false): void {
+  const label = lan ? "pulumi CLI, TypeScript project, one Lan" : "pulumi CLI, TypeScript project";
+  const id = lan ? "userLan" : "user";
+  if (lan) {
+    r.set(`${id}.up`, `${label}: up`, "s", n, f.up.seconds);
+    r.set(`${id}.preview`, `${label}: preview (no-op)`, "s", n, f.preview.seconds);
+    r.set(`${id}.refresh`, `${label}: refresh`, "s", n, f.refresh.seconds);
+    r.set(`${id}.destroy`, `${label}: destroy`, "s", n, f.destroy.seconds);
+    r.set(`${id}.up.cpu.engine`, "  up CPU: pulumi CLI", "s", n, f.up.sample.engine.cpuSeconds);
+    r.set(
+      `${id}.up.cpu.provider`,
+      "  up CPU: dynamic-provider plugin",
+      "s",
+      n,
+      f.up.sample.provider.cpuSeconds,
+    );
+    r.set(`${id}.up.cpu.ip`, "  up CPU: ip processes", "s", n, f.up.sample.provider.childCpuSeconds);
+    const peakOf = (role: "engine" | "provider") =>
+      Math.max(
+        ...(["up", "preview", "refresh", "destroy"] as const).map((op) => f[op].sample[role].peakRssMiB),
+      );
+    r.set(`${id}.engineRss`, `${label}: pulumi CLI peak RSS`, "MiB", n, peakOf("engine"));
+    r.set(`${id}.providerRss`, `${label}: plugin peak RSS`, "MiB", n, peakOf("provider"));
+    r.set(`${id}.stateBytes`, `${label}: state after up`, "B", n, f.stateBytes);
+    return;
+  }
   r.set("user.up", `${label}: up`, "s", n, f.up.seconds);
   r.set("user.preview", `${label}: preview (no-op)`, "s", n, f.preview.seconds);
   r.set("user.refresh", `${label}: refresh`, "s", n, f.refresh.seconds);
@@ -164,6 +188,16 @@ async function measureSize(
     const p = fresh();
     try {
       userRows(r, n, await userPathStar(p, n, () => pingAcrossExampleStar(p, n)));
+    } finally {
+      await sweep(p);
+    }
+  }
+  await settle(n);
+  log(`N=${n}: pulumi CLI on the same project, the star as one Lan`);
+  {
+    const p = fresh();
+    try {
+      userRows(r, n, await userPathStar(p, n, () => pingAcrossExampleStar(p, n), true), true);
     } finally {
       await sweep(p);
     }

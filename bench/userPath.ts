@@ -35,9 +35,9 @@ export interface UserPathProject {
 
 /**
  * examples/star in a fresh directory, stack `bench` selected, its namespaces named `<prefix>-...`
- * and `hosts` set to `n`.
+ * and `hosts` set to `n`; with `lan`, the star as one netns.Lan (its `lan` config).
  */
-export async function userPathProject(prefix: string, n: number): Promise<UserPathProject> {
+export async function userPathProject(prefix: string, n: number, lan = false): Promise<UserPathProject> {
   const plugins = process.env.PULUMI_NETNS_PLUGINS;
   const bin = process.env.PULUMI_NETNS_PULUMI_ROOT;
   if (!plugins || !bin) throw new Error("PULUMI_NETNS_PLUGINS is not set: run `. scripts/env.sh` first");
@@ -60,6 +60,7 @@ export async function userPathProject(prefix: string, n: number): Promise<UserPa
   await pulumi(["stack", "init", "bench"]);
   await pulumi(["config", "set", "hosts", String(n)]);
   await pulumi(["config", "set", "namespacePrefix", `${prefix}-`]);
+  if (lan) await pulumi(["config", "set", "lan", "true"]);
   return {
     dir,
     pulumi,
@@ -95,8 +96,9 @@ export async function userPathStar(
   prefix: string,
   n: number,
   afterUp: () => Promise<void> = async () => undefined,
+  lan = false,
 ): Promise<UserPathFigures> {
-  const p = await userPathProject(prefix, n);
+  const p = await userPathProject(prefix, n, lan);
   let destroyed = false;
   try {
     const up = await measured(prefix, () => p.pulumi(["up", "--yes"]));

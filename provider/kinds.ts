@@ -3,6 +3,7 @@
 // its descriptor here (DESIGN.md "Adding a kind").
 import type * as pulumi from "@pulumi/pulumi";
 import { bridgeKind } from "./bridge";
+import { lanKind } from "./lan";
 import { macvlanKind } from "./macvlan";
 import { macvtapKind } from "./macvtap";
 import { namespaceKind } from "./namespace";
@@ -22,6 +23,7 @@ const registry = [
   vxlanKind,
   macvlanKind,
   macvtapKind,
+  lanKind,
 ] as const;
 
 type Descriptor = (typeof registry)[number];

@@ -1,4 +1,5 @@
 export { Bridge, type BridgeArgs } from "./bridge";
+export { Lan, type LanArgs } from "./lan";
 export { Macvlan, type MacvlanArgs } from "./macvlan";
 export { Macvtap, type MacvtapArgs } from "./macvtap";
 export { Namespace, type NamespaceArgs } from "./namespace";
@@ -11,3 +12,4 @@ export { Vxlan, type VxlanArgs } from "./vxlan";
 export type { Tbf } from "../provider/kernel/qdisc";
 export type { RateInputs } from "../provider/schema/rate";
 export type { VethEndOutputs } from "../provider/vethPair";
+export type { LanHostOutputs } from "../provider/lan";

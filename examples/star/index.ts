@@ -1,6 +1,7 @@
 // N hosts on one bridge: namespace `hub` holds bridge `br`; hosts `h1`..`hN` each get a veth
 // pair whose host end `eth0` has 10.20.i/16 and whose hub end `hI` is a port of the bridge.
 // N is the stack config value `hosts` (default 10; up to 65534 addresses fit the /16).
+// With `lan: true` the same star is one netns.Lan instead of 2N+2 resources (README "Large labs").
 import * as pulumi from "@pulumi/pulumi";
 import * as netns from "pulumi-netns";
 
@@ -9,21 +10,36 @@ const prefix = config.get("namespacePrefix") ?? "";
 const count = config.getNumber("hosts") ?? 10;
 const bridgeName = config.get("bridgeName") ?? "br";
 const mtu = config.getNumber("mtu");
-
-const hub = new netns.Namespace("hub", { name: `${prefix}hub` });
-const br = new netns.Bridge("br", { name: bridgeName, namespace: hub.name });
+const asLan = config.getBoolean("lan") ?? false;
 
 const address = (i: number) => `10.20.${Math.floor(i / 256)}.${i % 256}`;
-const hosts = Array.from({ length: count }, (_, index) => {
-  const i = index + 1;
-  const host = new netns.Namespace(`h${i}`, { name: `${prefix}h${i}` });
-  new netns.VethPair(`h${i}-cable`, {
-    a: { name: "eth0", namespace: host.name, addresses: [`${address(i)}/16`] },
-    b: { name: `h${i}`, namespace: hub.name, master: br.name },
-    mtu,
-  });
-  return host.name;
-});
+const indexes = Array.from({ length: count }, (_, index) => index + 1);
 
-export const hostNamespaces = hosts;
-export const addresses = Array.from({ length: count }, (_, index) => address(index + 1));
+function fineGrained(): pulumi.Output<string>[] {
+  const hub = new netns.Namespace("hub", { name: `${prefix}hub` });
+  const br = new netns.Bridge("br", { name: bridgeName, namespace: hub.name });
+  return indexes.map((i) => {
+    const host = new netns.Namespace(`h${i}`, { name: `${prefix}h${i}` });
+    new netns.VethPair(`h${i}-cable`, {
+      a: { name: "eth0", namespace: host.name, addresses: [`${address(i)}/16`] },
+      b: { name: `h${i}`, namespace: hub.name, master: br.name },
+      mtu,
+    });
+    return host.name;
+  });
+}
+
+function oneLan(): pulumi.Output<string>[] {
+  const lan = new netns.Lan("star", {
+    namespace: `${prefix}hub`,
+    bridge: bridgeName,
+    mtu,
+    hosts: Object.fromEntries(
+      indexes.map((i) => [`${prefix}h${i}`, { port: `h${i}`, addresses: [`${address(i)}/16`] }]),
+    ),
+  });
+  return indexes.map((i) => lan.hosts.apply(() => `${prefix}h${i}`));
+}
+
+export const hostNamespaces = asLan ? oneLan() : fineGrained();
+export const addresses = indexes.map(address);

@@ -183,3 +183,21 @@ export async function netnsRemoveMark(name: string, markDir = NETNS_MARK_DIR): P
 function isErrno(e: unknown, code: string): boolean {
   return e instanceof Error && (e as NodeJS.ErrnoException).code === code;
 }
+
+/**
+ * Batch line (host namespace) creating a named namespace; a taken name fails the batch there.
+ * Equivalent to: `ip netns add NAME`.
+ */
+export function netnsAddLine(name: string): string[] {
+  assertNetnsName(name);
+  return ["netns", "add", name];
+}
+
+/**
+ * Batch line (host namespace) deleting a named namespace and every link in it.
+ * Equivalent to: `ip netns delete NAME`.
+ */
+export function netnsDeleteLine(name: string): string[] {
+  assertNetnsName(name);
+  return ["netns", "delete", name];
+}

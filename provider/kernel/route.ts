@@ -403,3 +403,39 @@ export async function routeReleaseRecord(
 ): Promise<void> {
   await recordRelease(dir, routeRecordFile(netns, key), mark);
 }
+
+/**
+ * Batch line setting the IPv4 default route (main table, metric 0) to leave via `gateway` out of
+ * `dev`, or adding it: one netlink request, so the route is never missing in between.
+ * Equivalent to: `ip route replace default via GW dev DEV`.
+ */
+export const defaultRouteReplaceLine = (gateway: string, dev: string): string[] => [
+  "route",
+  "replace",
+  "default",
+  "via",
+  gateway,
+  "dev",
+  dev,
+];
+
+/** Equivalent to: `ip route delete default via GW dev DEV`. */
+export const defaultRouteDeleteLine = (gateway: string, dev: string): string[] => [
+  "route",
+  "delete",
+  "default",
+  "via",
+  gateway,
+  "dev",
+  dev,
+];
+
+/** Batch line reading the IPv4 default route(s) of the main table. Equivalent to: `ip -j route show default`. */
+export const defaultRouteShowLine = (): string[] => ["route", "show", "default"];
+
+/** The gateway of the first IPv4 default route in `ip -j route show default`'s output, if any. */
+export function parseDefaultGateway(json: unknown): string | undefined {
+  if (!Array.isArray(json)) return undefined;
+  for (const r of json as { gateway?: unknown }[]) if (typeof r.gateway === "string") return r.gateway;
+  return undefined;
+}

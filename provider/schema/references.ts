@@ -4,6 +4,7 @@
  * (sdk/registry.ts) both read. Values may be anything the user passed (a plain string, an unknown
  * sentinel, a Pulumi output in the SDK): readers act on plain strings only.
  */
+import { formatPath } from "./common";
 
 /** A link a resource makes. */
 export interface DeclaredLink {
@@ -113,4 +114,23 @@ export function noReferences(): References {
 // it declares nothing either.
 function isObject(v: unknown): v is object {
   return typeof v === "object" && v !== null;
+}
+
+/**
+ * A Lan makes its namespace, its bridge there, and per host a veth pair: the port in the Lan's
+ * namespace under the bridge, the host's end in the host's namespace (named by its key).
+ */
+export function lanReferences(inputs: unknown): References {
+  const { namespace, bridge, hosts } = fields(inputs);
+  const bridgeName = bridge ?? "br";
+  const links: DeclaredLink[] = [{ path: "", namespace, name: bridgeName }];
+  if (isObject(hosts) && !Array.isArray(hosts)) {
+    for (const [key, raw] of Object.entries(hosts)) {
+      const host = fields(raw);
+      const path = `${formatPath(["hosts", key])}.`;
+      links.push({ path, namespace, name: host.port ?? key, master: bridgeName });
+      links.push({ path, namespace: key, name: host.interface ?? "eth0" });
+    }
+  }
+  return { namespace, links, uses: [] };
 }

@@ -25,6 +25,7 @@ const bases: Record<Exclude<ResourceKind, "Route">, Record<string, unknown>> = {
   },
   Macvlan: { name: "mv0", namespace: "blue", parent: "eth0", parentNamespace: "hub", managedBy },
   Macvtap: { name: "mt0", namespace: "blue", parent: "eth0", managedBy },
+  Lan: { namespace: "hub", hosts: { h1: { addresses: ["10.0.0.1/24"] } }, managedBy },
 };
 
 const noChange: InputDiff = { changes: false, replaces: [], updates: [], deleteBeforeReplace: false };
@@ -96,6 +97,10 @@ const fieldCases: [keyof typeof bases, string, unknown, Decision][] = [
   ["Macvtap", "parent", "eth1", "replace"],
   ["Macvtap", "parentNamespace", "hub", "replace"],
   ["Macvtap", "macAddress", "02:00:00:00:00:03", "update"],
+  ["Lan", "namespace", "hub2", "replace"],
+  ["Lan", "bridge", "br1", "replace"],
+  // A host added (or re-made) is an update of the Lan, never its replacement.
+  ["Lan", "hosts.h2", { addresses: ["10.0.0.2/24"] }, "update"],
 ];
 
 describe("diffInputs: a macvlan's mode changes in place except into or out of passthru", () => {

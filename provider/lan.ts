@@ -1,0 +1,503 @@
+// A Lan: a bridge in a namespace the Lan makes, and hosts, each a namespace of its own on a veth
+// pair into the bridge. One engine resource for what would be 2N+2 fine-grained ones; its kernel
+// work is one `ip -batch` in the host namespace for every namespace and link it adds, then one
+// batch per namespace for their settings. See DESIGN.md "Lan".
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { claimLinks, claimNamespace } from "./claims";
+import { pool } from "./kernel/inventory";
+import { linkGroupFor, MARK_PREFIX } from "./kernel/ip";
+import {
+  hostBatch,
+  namespaceApply,
+  namespaceView,
+  type NamespaceLink,
+  type NamespaceView,
+} from "./kernel/lan";
+import { linkAddLine, linkOwnership, linkSetAlias, linkSetUp } from "./kernel/link";
+import {
+  netnsAddLine,
+  netnsClaimMark,
+  netnsDeleteLine,
+  netnsExists,
+  netnsIsStaleFile,
+  netnsIdentity,
+  netnsReadMark,
+  netnsReleaseMark,
+  netnsWriteMark,
+} from "./kernel/netns";
+import { defaultRouteDeleteLine, defaultRouteReplaceLine } from "./kernel/route";
+import { vethAddArgs } from "./kernel/veth";
+import { defineKind } from "./kind";
+import { checkWith } from "./lifecycle";
+import { formatPath } from "./schema/common";
+import { convergeLines, type LinkSpec } from "./link";
+import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
+import { assertPrivileged } from "./privileges";
+import { lanReferences } from "./schema/references";
+import { diffLan, lanHostSpecs, lanSchema, planLan, type LanHostSpec, type LanResolved } from "./schema/lan";
+
+/** One host as the kernel has it. */
+export interface LanHostOutputs {
+  readonly interface: string;
+  readonly port: string;
+  /** The host end's global addresses, canonical and sorted. */
+  readonly addresses: string[];
+  /** The MTU of the host end (the bridge end's is the same). */
+  readonly mtu: number;
+  readonly macAddress: string;
+  /** The IPv4 default route's gateway, if the namespace has one. */
+  readonly gateway?: string;
+}
+
+/** What a Lan keeps in state: its inputs, and each host as the kernel has it. */
+export interface LanOutputs extends Omit<Owned, "adopt"> {
+  readonly namespace: string;
+  readonly bridge: string;
+  readonly mtu?: number;
+  readonly bridgeMacAddress: string;
+  readonly hosts: Record<string, LanHostOutputs>;
+}
+
+type Inputs = LanResolved;
+type Marks = Pick<Owned, "managedBy" | "stackInstance">;
+
+/** The kernel kinds of the links a Lan makes. */
+const BRIDGE = "bridge";
+const VETH = "veth";
+
+/** Room for a host's part of its mark in an interface alias (IFALIASZ 256, less the NUL). */
+const ALIAS_MAX_BYTES = 255;
+
+/**
+ * The mark of one host's objects (its namespace's loopback alias, both ends of its cable, their
+ * device group): the Lan's mark and the host's key, so each host is proven on its own and two
+ * hosts' objects never pass for each other. A key too long for an alias is replaced by its hash.
+ */
+export function hostMark(lanMark: string, key: string): string {
+  const plain = `${lanMark}/${encodeURIComponent(key)}`;
+  if (Buffer.byteLength(MARK_PREFIX + plain) <= ALIAS_MAX_BYTES) return plain;
+  return `${lanMark}/~${createHash("sha256").update(key).digest("hex").slice(0, 16)}`;
+}
+
+const describeHub = (name: string) => `Network namespace ${JSON.stringify(name)} (the Lan's bridge)`;
+const describeHost = (key: string) => `Network namespace ${JSON.stringify(key)} (a host of the Lan)`;
+
+type Verdict = "ours" | "half-made" | "foreign";
+
+const aliasMark = (alias: string | undefined) =>
+  alias?.startsWith(MARK_PREFIX) ? alias.slice(MARK_PREFIX.length) : undefined;
+
+/**
+ * Who a namespace of the Lan belongs to: "ours" when its loopback carries `mark`; "half-made" when
+ * our record names `mark`, its loopback is down and unmarked, and every other link in it is in
+ * one of `groups` (what a create killed between its batches leaves: the add sets the group
+ * atomically); otherwise "foreign", with the mark it carries.
+ */
+export function namespaceVerdict(
+  view: NamespaceView,
+  mark: string,
+  record: string | undefined,
+  groups: ReadonlySet<number>,
+): { verdict: Verdict; carried: string | undefined } {
+  const lo = view.links.get("lo")?.state;
+  const carried = aliasMark(lo?.alias);
+  if (carried === mark) return { verdict: "ours", carried };
+  const untouched =
+    carried === undefined &&
+    lo !== undefined &&
+    !lo.adminUp &&
+    [...view.links.values()].every((l) => l.state.name === "lo" || groups.has(l.state.group));
+  if (untouched && record === mark) return { verdict: "half-made", carried };
+  return { verdict: "foreign", carried: carried ?? (record !== mark ? record : undefined) };
+}
+
+/** Reads a namespace and judges it; undefined when there is none. */
+async function judge(name: string, mark: string, groups: ReadonlySet<number>) {
+  if (!(await netnsIdentity(name))) return undefined;
+  const [view, record] = await Promise.all([namespaceView(name), netnsReadMark(name)]);
+  return view && { view, ...namespaceVerdict(view, mark, record, groups) };
+}
+
+/** The groups a Lan's links are in: the bridge's (the Lan's mark) and each host's. */
+function lanGroups(mark: string, keys: readonly string[]): Set<number> {
+  return new Set([linkGroupFor(mark), ...keys.map((k) => linkGroupFor(hostMark(mark, k)))]);
+}
+
+/** A link observed in a namespace view, as convergeLines takes it. */
+const observed = (view: NamespaceView | undefined, name: string) => {
+  const link: NamespaceLink | undefined = view?.links.get(name);
+  return link && { state: link.state, addresses: link.addresses };
+};
+
+/** The loopback line that marks a namespace, unless it already carries the mark and is up. */
+function loopbackLines(view: NamespaceView | undefined, mark: string): string[][] {
+  const lo = view?.links.get("lo")?.state;
+  const alias = MARK_PREFIX + mark;
+  return [
+    ...(lo?.alias !== alias ? [linkSetAlias("lo", alias)] : []),
+    ...(lo?.adminUp ? [] : [linkSetUp("lo")]),
+  ];
+}
+
+/** The bridge and the ports of `hosts` in the hub, as batch lines (mark first, up last). */
+function hubLines(inputs: Inputs, hub: NamespaceView | undefined, hosts: readonly LanHostSpec[]): string[][] {
+  const mark = ownerMark(inputs);
+  const bridge: LinkSpec = {
+    name: inputs.bridge,
+    namespace: inputs.namespace,
+    addresses: [],
+    up: true,
+    mtu: inputs.mtu,
+  };
+  const lines = [...loopbackLines(hub, mark), ...convergeLines(bridge, observed(hub, inputs.bridge), mark)];
+  for (const host of hosts) {
+    const port: LinkSpec = {
+      name: host.port,
+      namespace: inputs.namespace,
+      addresses: [],
+      up: true,
+      mtu: host.mtu,
+      master: inputs.bridge,
+    };
+    lines.push(...convergeLines(port, observed(hub, host.port), hostMark(mark, host.key)));
+  }
+  return lines;
+}
+
+/** One host's namespace: its loopback, its end of the cable, its default route. */
+function hostLines(inputs: Inputs, host: LanHostSpec, view: NamespaceView | undefined): string[][] {
+  const mark = hostMark(ownerMark(inputs), host.key);
+  const end: LinkSpec = {
+    name: host.interface,
+    namespace: host.key,
+    addresses: host.addresses,
+    up: true,
+    mtu: host.mtu,
+  };
+  const lines = [...loopbackLines(view, mark), ...convergeLines(end, observed(view, host.interface), mark)];
+  const had = view?.gateway;
+  if (host.gateway !== undefined && host.gateway !== had) {
+    lines.push(defaultRouteReplaceLine(host.gateway, host.interface));
+  } else if (host.gateway === undefined && had !== undefined) {
+    lines.push(defaultRouteDeleteLine(had, host.interface));
+  }
+  return lines;
+}
+
+function hostOutputs(host: LanHostSpec, view: NamespaceView): LanHostOutputs {
+  const end = view.links.get(host.interface);
+  if (!end)
+    throw new Error(
+      `${describeHost(host.key)}: interface ${JSON.stringify(host.interface)} was not read back`,
+    );
+  return {
+    interface: host.interface,
+    port: host.port,
+    addresses: [...end.addresses],
+    mtu: end.state.mtu,
+    macAddress: end.state.mac ?? "",
+    ...(view.gateway !== undefined ? { gateway: view.gateway } : {}),
+  };
+}
+
+/** What {@link build} found before it changed anything. */
+interface Found {
+  hub: NamespaceView | undefined;
+  hosts: Map<string, NamespaceView | undefined>;
+}
+
+/**
+ * Finds the Lan's namespaces among `keys` (and the hub) and proves each is ours: under the mark of
+ * `inputs`, or of `olds` (an update whose mark changes). Refuses, before any change, every one that
+ * is not, naming them all. When no name exists (a first create), nothing is read.
+ */
+async function find(inputs: Inputs, keys: readonly string[], olds?: Marks): Promise<Found> {
+  const marks = [ownerMark(inputs), ...(olds ? [ownerMark(olds)] : [])];
+  const groups = new Set(marks.flatMap((m) => [...lanGroups(m, keys)]));
+  const problems: Error[] = [];
+  const look = async (name: string, markOf: (m: string) => string, what: string) => {
+    for (const mark of marks) {
+      const judged = await judge(name, markOf(mark), groups);
+      if (!judged) return undefined;
+      if (judged.verdict !== "foreign") return judged.view;
+      if (mark === marks[marks.length - 1]) {
+        problems.push(olds ? lookAlikeError(what, judged.carried) : collisionError(what, judged.carried));
+      }
+    }
+    return undefined;
+  };
+  const hub = await look(inputs.namespace, (m) => m, describeHub(inputs.namespace));
+  const views = await pool(keys, 8, (key) => look(key, (m) => hostMark(m, key), describeHost(key)));
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new AggregateError(problems, problems.map((p) => p.message).join("\n"));
+  return { hub, hosts: new Map(keys.map((k, i) => [k, views[i]])) };
+}
+
+/**
+ * Takes the hosts `keys` (and the hub) to `inputs`: one `ip -batch` in the host namespace adds
+ * every namespace and link missing, then one batch in the hub (bridge, ports) and one per host
+ * (loopback, its end, its default route), each ending in its read-back. Namespaces are claimed
+ * (their record) before they are added, so a run killed at any point leaves only objects the next
+ * run recognises as its own. With `fresh`, anything failing deletes every namespace this call
+ * added; otherwise (an update, a resumed create) what was made stays, marked, for the next run.
+ */
+async function build(
+  inputs: Inputs,
+  keys: readonly string[],
+  found: Found,
+  fresh: boolean,
+): Promise<{ bridgeMacAddress: string; hosts: Record<string, LanHostOutputs> }> {
+  const mark = ownerMark(inputs);
+  const hosts = lanHostSpecs(inputs).filter((h) => keys.includes(h.key));
+  const added: { name: string; mark: string }[] = [];
+  // Only what exists is deleted: the batch that failed may have stopped before adding the rest.
+  const undo = async () => {
+    const made = await pool(added, 8, async (a) => ((await netnsExists(a.name)) ? [a.name] : []));
+    await hostBatch(made.flat().map(netnsDeleteLine));
+    for (const a of added) await netnsReleaseMark(a.name, a.mark);
+  };
+  try {
+    const root: string[][] = [];
+    const claim = async (name: string, owner: string) => {
+      const claimed = await netnsClaimMark(name, owner);
+      if (!claimed.claimed) {
+        throw new Error(
+          `Network namespace ${JSON.stringify(name)} is being created right now by ${claimed.owner}; nothing ` +
+            "was changed. Two stacks cannot own one namespace: choose another name.",
+        );
+      }
+      added.push({ name, mark: owner });
+      // `ip netns delete` unlinks the file an `ip netns add` killed half way left behind.
+      if (await netnsIsStaleFile(name)) root.push(netnsDeleteLine(name));
+      root.push(netnsAddLine(name));
+    };
+    if (!found.hub) await claim(inputs.namespace, mark);
+    for (const host of hosts) if (!found.hosts.get(host.key)) await claim(host.key, hostMark(mark, host.key));
+    if (!found.hub?.links.has(inputs.bridge)) {
+      root.push(
+        linkAddLine(inputs.bridge, BRIDGE, [], {
+          group: linkGroupFor(mark),
+          netns: inputs.namespace,
+          mtu: inputs.mtu,
+        }),
+      );
+    }
+    for (const host of hosts) {
+      const view = found.hosts.get(host.key);
+      if (view?.links.has(host.interface) && found.hub?.links.has(host.port)) continue;
+      root.push(
+        vethAddArgs({
+          a: { name: host.interface, netns: host.key },
+          b: { name: host.port, netns: inputs.namespace },
+          mtu: host.mtu,
+          group: linkGroupFor(hostMark(mark, host.key)),
+        }),
+      );
+    }
+    await hostBatch(root);
+    const hubView = await namespaceApply(inputs.namespace, hubLines(inputs, found.hub, hosts));
+    const views = await pool(hosts, 8, (host) =>
+      namespaceApply(host.key, hostLines(inputs, host, found.hosts.get(host.key))),
+    );
+    // Records written for namespaces found half made by an earlier run lacking one.
+    await Promise.all(
+      hosts.map(async (host) => {
+        if ((await netnsReadMark(host.key)) !== hostMark(mark, host.key))
+          await netnsWriteMark(host.key, hostMark(mark, host.key));
+      }),
+    );
+    const bridge = hubView.links.get(inputs.bridge);
+    return {
+      bridgeMacAddress: bridge?.state.mac ?? "",
+      hosts: Object.fromEntries(hosts.map((host, i) => [host.key, hostOutputs(host, views[i]!)])),
+    };
+  } catch (e) {
+    if (!fresh || added.length === 0) throw e;
+    return rollBack(e, undo);
+  }
+}
+
+function lanOutputs(
+  inputs: Inputs,
+  bridgeMacAddress: string,
+  hosts: Record<string, LanHostOutputs>,
+): LanOutputs {
+  return {
+    namespace: inputs.namespace,
+    bridge: inputs.bridge,
+    ...(inputs.mtu !== undefined ? { mtu: inputs.mtu } : {}),
+    bridgeMacAddress,
+    hosts,
+    managedBy: inputs.managedBy,
+    ...(inputs.stackInstance !== undefined ? { stackInstance: inputs.stackInstance } : {}),
+  };
+}
+
+/**
+ * Deletes the namespaces `names` (each with its mark) that are proven ours, in one batch; warns
+ * about look-alikes and leaves them; drops the records either way. Gone is success.
+ */
+async function remove(
+  targets: readonly { name: string; marks: readonly string[]; what: string }[],
+  groups: ReadonlySet<number>,
+) {
+  const doomed: string[] = [];
+  await pool(targets, 8, async ({ name, marks, what }) => {
+    let carried: string | undefined;
+    for (const mark of marks) {
+      const judged = await judge(name, mark, groups);
+      if (!judged) return;
+      if (judged.verdict !== "foreign") {
+        doomed.push(name);
+        return;
+      }
+      carried = judged.carried;
+    }
+    pulumi.log.warn(
+      `${what} was left untouched: it is not the one this stack made (${carried ? `marked as ${carried}` : "unmarked"}).`,
+    );
+  });
+  await hostBatch(doomed.map(netnsDeleteLine));
+  for (const { name, marks } of targets) for (const mark of marks) await netnsReleaseMark(name, mark);
+}
+
+const lanProvider: pulumi.dynamic.ResourceProvider = {
+  check: checkWith(lanSchema, async (inputs) => {
+    const refs = lanReferences(inputs);
+    const failures = [
+      ...claimNamespace(inputs.namespace, inputs.managedBy),
+      ...Object.keys(typeof inputs.hosts === "object" ? inputs.hosts : {}).flatMap((key) =>
+        claimNamespace(key, inputs.managedBy).map((f) => ({ ...f, property: formatPath(["hosts", key]) })),
+      ),
+    ];
+    failures.push(
+      ...(await claimLinks(inputs.managedBy, BRIDGE, refs.links.slice(0, 1))),
+      ...(await claimLinks(inputs.managedBy, VETH, refs.links.slice(1))),
+    );
+    return failures;
+  }),
+
+  async diff(_id, olds: LanOutputs, news: Inputs) {
+    return diffLan(olds, news);
+  },
+
+  async create(inputs: Inputs) {
+    assertPrivileged();
+    const keys = Object.keys(inputs.hosts).sort();
+    const names = [inputs.namespace, ...keys];
+    const existing = await Promise.all(names.map((n) => netnsIdentity(n)));
+    // A first create finds every name free and reads nothing; a resumed one proves what is there.
+    const found: Found = existing.some(Boolean)
+      ? await find(inputs, keys)
+      : { hub: undefined, hosts: new Map(keys.map((k) => [k, undefined])) };
+    const built = await build(inputs, keys, found, true);
+    return { id: inputs.namespace, outs: lanOutputs(inputs, built.bridgeMacAddress, built.hosts) };
+  },
+
+  async read(id, props?: LanOutputs) {
+    assertPrivileged();
+    if (!props) return {};
+    const mark = ownerMark(props);
+    const keys = Object.keys(props.hosts ?? {});
+    const groups = lanGroups(mark, keys);
+    const hub = await judge(props.namespace, mark, groups);
+    if (!hub || hub.verdict !== "ours") return {};
+    const bridge = hub.view.links.get(props.bridge);
+    if (!bridge || linkOwnership(bridge.state, mark) !== "ours") return {};
+    const hosts: Record<string, LanHostOutputs> = {};
+    // A host whose namespace, cable or port is gone, detached or down is left out: the next `up`
+    // sees it missing and makes it again.
+    await pool(keys, 8, async (key) => {
+      const had = props.hosts[key]!;
+      const own = hostMark(mark, key);
+      const judged = await judge(key, own, groups);
+      // Gone or a look-alike: the state drops it, so our record, which names it, goes now too
+      // (a record must never make someone else's fresh namespace look half made by us).
+      if (!judged || judged.verdict !== "ours") return netnsReleaseMark(key, own);
+      const end = judged.view.links.get(had.interface);
+      const port = hub.view.links.get(had.port);
+      if (!end || linkOwnership(end.state, own) !== "ours" || !end.state.adminUp) return;
+      if (
+        !port ||
+        linkOwnership(port.state, own) !== "ours" ||
+        port.state.master !== props.bridge ||
+        !port.state.adminUp
+      )
+        return;
+      hosts[key] = hostOutputs(
+        { key, interface: had.interface, port: had.port, addresses: [], mtu: undefined, gateway: undefined },
+        judged.view,
+      );
+    });
+    const sorted = Object.fromEntries(
+      Object.keys(hosts)
+        .sort()
+        .map((k) => [k, hosts[k]!]),
+    );
+    return { id, props: { ...props, bridgeMacAddress: bridge.state.mac ?? "", hosts: sorted } };
+  },
+
+  async update(_id, olds: LanOutputs, news: Inputs) {
+    assertPrivileged();
+    const plan = planLan(olds, news);
+    const remarked = ownerMark(olds) !== ownerMark(news);
+    const keys = Object.keys(news.hosts).sort();
+    const targets = remarked ? keys : [...plan.add, ...plan.remake, ...plan.change].sort();
+    const oldMark = ownerMark(olds);
+    const newMark = ownerMark(news);
+    const gone = [...plan.remove, ...plan.remake];
+    await remove(
+      gone.map((key) => ({
+        name: key,
+        marks: [hostMark(oldMark, key), hostMark(newMark, key)],
+        what: describeHost(key),
+      })),
+      new Set([...lanGroups(oldMark, Object.keys(olds.hosts)), ...lanGroups(newMark, keys)]),
+    );
+    const found = await find(
+      news,
+      targets.filter((k) => !plan.remake.includes(k)),
+      olds,
+    );
+    for (const key of plan.remake) found.hosts.set(key, undefined);
+    if (!found.hub) {
+      throw new Error(
+        `${describeHub(news.namespace)} is gone from the kernel: run \`pulumi refresh\` and then ` +
+          "`pulumi up` to create the Lan again.",
+      );
+    }
+    const built = await build(news, targets, found, false);
+    const hosts: Record<string, LanHostOutputs> = {};
+    for (const key of keys) {
+      const host = built.hosts[key] ?? olds.hosts[key];
+      if (host) hosts[key] = host;
+    }
+    return { outs: lanOutputs(news, built.bridgeMacAddress, hosts) };
+  },
+
+  async delete(_id, props: LanOutputs) {
+    assertPrivileged();
+    const mark = ownerMark(props);
+    const keys = Object.keys(props.hosts ?? {});
+    // The hosts first, then the hub: a run killed in between leaves the hub, still proven ours.
+    const groups = lanGroups(mark, keys);
+    await remove(
+      keys.map((key) => ({ name: key, marks: [hostMark(mark, key)], what: describeHost(key) })),
+      groups,
+    );
+    await remove([{ name: props.namespace, marks: [mark], what: describeHub(props.namespace) }], groups);
+  },
+};
+
+/** A bridge and its hosts: a star of namespaces as one resource. */
+export const lanKind = defineKind({
+  kind: "Lan",
+  declaredBy: "user",
+  schema: lanSchema,
+  diffInputs: diffLan,
+  // Its links are of two kinds (a bridge, veth pairs), each claimed as such in `check`.
+  kernelKind: undefined,
+  references: lanReferences,
+  provider: lanProvider,
+});
