@@ -31,11 +31,12 @@ export const MISSING = "missing from the kernel";
 export const LOOK_ALIKE = "in the kernel only as a look-alike that is not this stack's";
 
 /** The outputs at a declared link's path (`""`: the resource's own, `a.`: its field `a`). */
+/** The value at a path as `formatPath` writes it (`a.`, `hosts["h-1"].`), or `{}`. */
 function at(props: Json, path: string): Json {
-  return path
-    .split(".")
-    .filter(Boolean)
-    .reduce((o, key) => obj(o[key]), props);
+  const segments = [...path.matchAll(/([A-Za-z_$][\w$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)].map(
+    (m) => m[1] ?? m[2] ?? (JSON.parse(m[3]!) as string),
+  );
+  return segments.reduce((o, key) => obj(o[key]), props);
 }
 
 /**
@@ -65,10 +66,12 @@ export function stateFacts(
     const managedBy = str(props.managedBy);
     const mark = managedBy && ownerMark({ managedBy, stackInstance: str(props.stackInstance) });
     const refs = info.references(Object.keys(inputs).length > 0 ? inputs : props);
-    const nsName = str(refs.namespace);
-    if (nsName !== undefined) {
+    for (const made of [refs.namespace, ...(refs.extraNamespaces ?? [])]) {
+      const nsName = str(made);
+      if (nsName === undefined) continue;
       const found = kernelNs.get(nsName);
-      const drift = !topology ? [] : !found ? [MISSING] : found.mark !== mark ? [LOOK_ALIKE] : [];
+      const carried = found?.mark === undefined ? undefined : MARK_PREFIX + found.mark;
+      const drift = !topology ? [] : !found ? [MISSING] : !carriesMark(carried, mark) ? [LOOK_ALIKE] : [];
       namespaces.push({ name: nsName, ours: true, drift });
     }
     const declared = refs.links.flatMap((d) => {
@@ -84,7 +87,7 @@ export function stateFacts(
         ?.links.find((l) => l.state.name === d.name)?.state.alias;
       const drift: string[] = [];
       if (topology && kernel === undefined) drift.push(MISSING);
-      else if (topology && alias !== MARK_PREFIX + mark) drift.push(LOOK_ALIKE);
+      else if (topology && !carriesMark(alias, mark)) drift.push(LOOK_ALIKE);
       else if (kernel && kernel.master !== d.master) {
         drift.push(
           d.master === undefined
@@ -94,14 +97,26 @@ export function stateFacts(
               : `its master is ${kernel.master}, not ${d.master}`,
         );
       }
-      // Ends declared together are a pair (a veth's); a single link is layered on what the kernel says.
-      const partner = declared.length === 2 ? declared.find((o) => o !== d) : undefined;
+      // Ends declared together are a pair: a veth pair's two, or the two links of one path (a Lan's
+      // host cable); a single link is layered on what the kernel says.
+      const samePath = declared.filter((o) => o !== d && o.path === d.path);
+      const partner =
+        declared.length === 2
+          ? declared.find((o) => o !== d)
+          : samePath.length === 1
+            ? samePath[0]
+            : undefined;
       const proven = drift.length === 0 || !drift.includes(LOOK_ALIKE) ? kernel : undefined;
       links.push({
         ...ref,
         kind: info.kernelKind ?? proven?.kind,
         tap: proven?.tap ?? info.kernelKind === "tun",
-        addresses: strings(out.addresses),
+        // Where one path holds several links (a Lan's host: its interface and its bridge port),
+        // its addresses are the interface's; a bridge port carries none.
+        addresses:
+          d.master !== undefined && declared.some((o) => o !== d && o.path === d.path)
+            ? []
+            : strings(out.addresses),
         mtu: num(out.mtu) ?? num(props.mtu),
         master: d.master,
         lower: partner ? { namespace: partner.namespace, name: partner.name } : proven?.lower,
@@ -113,6 +128,15 @@ export function stateFacts(
     }
   }
   return { namespaces, links };
+}
+
+/**
+ * A link carries the resource's mark, or a mark below it: a Lan marks each host's objects with its
+ * own mark and the host's key (provider/lan.ts `hostMark`).
+ */
+function carriesMark(alias: string | undefined, mark: string | undefined): boolean {
+  if (alias === undefined || mark === undefined) return false;
+  return alias === MARK_PREFIX + mark || alias.startsWith(`${MARK_PREFIX}${mark}/`);
 }
 
 export function stateGraph(

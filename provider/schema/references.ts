@@ -35,6 +35,8 @@ export interface Use {
 export interface References {
   /** The namespace the resource makes. */
   readonly namespace?: unknown;
+  /** Namespaces it makes besides {@link namespace}: a Lan's hosts. */
+  readonly extraNamespaces?: readonly unknown[];
   /** The links the resource makes. */
   readonly links: readonly DeclaredLink[];
   /** What it must wait for: its links' namespaces and masters, a route's namespace and device. */
@@ -132,5 +134,6 @@ export function lanReferences(inputs: unknown): References {
       links.push({ path, namespace: key, name: host.interface ?? "eth0" });
     }
   }
-  return { namespace, links, uses: [] };
+  const extraNamespaces = isObject(hosts) && !Array.isArray(hosts) ? Object.keys(hosts) : [];
+  return { namespace, extraNamespaces, links, uses: [] };
 }

@@ -149,6 +149,50 @@ describe("graph model from a recorded state export", () => {
     ]);
   });
 
+  it("draws a Lan: its hub and host namespaces are the stack's, the address is on the host's end", () => {
+    const m = stateGraph("t", JSON.parse(fixture("lan-state.json")), kindOf, undefined);
+    assert.deepEqual(
+      m.clusters.map((c) => [c.label, c.ours]),
+      [
+        ["pnq-h1", true],
+        ["pnq-h2", true],
+        ["pnq-h3", true],
+        ["pnq-hub", true],
+      ],
+    );
+    assert.deepEqual(nodes(m), ["pnq-hub:bridge:br"]);
+    // Without the kernel's view a Lan's cable is a pair of ends (the Lan makes links of two kinds).
+    assert.deepEqual(edges(m), [
+      "pnq-h1:stack -- pnq-hub:br pair | pair | eth0 10.20.0.1/16 | h1",
+      "pnq-h2:stack -- pnq-hub:br pair | pair | eth0 10.20.0.2/16 | h2",
+      "pnq-h3:stack -- pnq-hub:br pair | pair | eth0 10.20.0.3/16 | h3",
+    ]);
+  });
+
+  it("a Lan against the kernel: each host's objects carry the host's mark below the Lan's; a lost port is drift", () => {
+    const lan = JSON.parse(fixture("lan-state.json")) as unknown;
+    const m = stateGraph("t", lan, kindOf, recordedTopology("lan-kernel.json"));
+    assert.deepEqual(
+      m.clusters.map((c) => [c.label, c.ours, c.drift]),
+      [
+        ["pnq-h1", true, []],
+        ["pnq-h2", true, []],
+        ["pnq-h3", true, []],
+        ["pnq-hub", true, []],
+      ],
+    );
+    assert.deepEqual(edges(m), [
+      "pnq-h1:stack -- pnq-hub:br veth | veth | eth0 10.20.0.1/16 | h1",
+      "pnq-h2:stack -- pnq-hub:br veth | veth | eth0 10.20.0.2/16 | h2",
+      "pnq-h3:stack -- pnq-hub:br veth | veth | eth0 10.20.0.3/16 | h3",
+    ]);
+    const drifted = stateGraph("t", lan, kindOf, recordedTopology("lan-kernel-drift.json"));
+    assert.deepEqual(
+      edges(drifted).filter((e) => e.includes("DRIFT")),
+      ["pnq-h2:stack -- pnq-hub:br veth | veth | eth0 10.20.0.2/16 | h2 | DRIFT lost its master br"],
+    );
+  });
+
   it("marks drift: a namespace deleted by hand, a port that lost its master", () => {
     const m = stateGraph("t", defaultState, kindOf, recordedTopology("default-kernel-drift.json"));
     assert.deepEqual(
