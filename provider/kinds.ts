@@ -3,6 +3,7 @@
 // its descriptor here (DESIGN.md "Adding a kind").
 import type * as pulumi from "@pulumi/pulumi";
 import { bridgeKind } from "./bridge";
+import { onItsHost } from "./host";
 import { macvlanKind } from "./macvlan";
 import { macvtapKind } from "./macvtap";
 import { namespaceKind } from "./namespace";
@@ -40,8 +41,8 @@ export const kinds = Object.fromEntries(registry.map((d) => [d.kind, d])) as {
 
 /**
  * What the SDK's serialized providers load by package name (`require("pulumi-netns/provider")
- * .providers[KIND]`): one dynamic provider per kind.
+ * .providers[KIND]`): one dynamic provider per kind, each handler on its resource's machine.
  */
-export const providers = Object.fromEntries(registry.map((d) => [d.kind, d.provider])) as Readonly<
+export const providers = Object.fromEntries(registry.map((d) => [d.kind, onItsHost(d.provider)])) as Readonly<
   Record<ProviderKind, pulumi.dynamic.ResourceProvider>
 >;

@@ -1,0 +1,49 @@
+// Which machine a handler works on: every kind's handlers run on the host their resource's `host`
+// input names (schema/host.ts), so the kernel layer below them reaches that machine (kernel/host.ts).
+import type * as pulumi from "@pulumi/pulumi";
+import { localHost, onHost, type Host } from "./kernel/host";
+import { loadPschedHz } from "./kernel/qdisc";
+import { sshHost } from "./kernel/ssh";
+import { hostSchema } from "./schema/host";
+
+/**
+ * The machine `inputs.host` names; this one when unset, and when it is not a valid host (check
+ * then reports why, without reaching anything).
+ */
+export function hostOf(inputs: unknown): Host {
+  const raw = typeof inputs === "object" && inputs !== null ? (inputs as { host?: unknown }).host : undefined;
+  if (raw === undefined) return localHost;
+  const parsed = hostSchema.safeParse(raw);
+  return parsed.success ? sshHost(parsed.data) : localHost;
+}
+
+/** Where a resource lives, for its outputs and messages: undefined for this machine. */
+export function remoteOf(inputs: unknown): string | undefined {
+  const host = hostOf(inputs);
+  return host === localHost ? undefined : host.label;
+}
+
+/**
+ * `provider` with each handler run on its resource's machine: check on the new inputs' (after
+ * learning that machine's HZ, which a rate's check needs), create and update on the new inputs',
+ * read and delete on the state's. diff reaches no machine.
+ */
+export function onItsHost(provider: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
+  const { check, create, read, update, delete: remove } = provider;
+  return {
+    ...provider,
+    ...(check && {
+      check: (olds, news) => {
+        const host = hostOf(news);
+        return onHost(host, async () => {
+          if (host !== localHost) await loadPschedHz();
+          return check(olds, news);
+        });
+      },
+    }),
+    create: (inputs) => onHost(hostOf(inputs), () => create(inputs)),
+    ...(read && { read: (id, props) => onHost(hostOf(props), () => read(id, props)) }),
+    ...(update && { update: (id, olds, news) => onHost(hostOf(news), () => update(id, olds, news)) }),
+    ...(remove && { delete: (id, props) => onHost(hostOf(props), () => remove(id, props)) }),
+  };
+}

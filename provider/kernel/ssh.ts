@@ -1,0 +1,279 @@
+// Another machine, reached with OpenSSH's own client through execa: no agent of ours runs there,
+// and one multiplexed connection (ControlMaster) per host per provider process carries every
+// command, so a command costs a channel on an open connection, not a handshake.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { quote } from "shell-quote";
+import { commandFiles, type Host, type HostFiles } from "./host";
+import { SpawnError, type CommandResult, type Runner } from "./runner";
+
+/** How to reach a machine: what a resource's `host` input holds, resolved. */
+export interface SshEndpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  /** The host's public key as in known_hosts without the name (`ssh-ed25519 AAAA...`): pinned. */
+  readonly hostKey: string;
+  /** An OpenSSH private key; undefined: the agent at `SSH_AUTH_SOCK`. */
+  readonly privateKey?: string | undefined;
+}
+
+/** The label of an endpoint, for messages, claims and outputs: `USER@ADDRESS:PORT`. */
+export function endpointLabel(e: Pick<SshEndpoint, "address" | "port" | "user">): string {
+  const address = e.address.includes(":") ? `[${e.address}]` : e.address;
+  return `${e.user}@${address}:${e.port}`;
+}
+
+// ssh itself exits 255 when it could not run the command; the remote command's own 255 comes
+// without one of ssh's messages, so both are needed to blame the connection.
+const SSH_FAILURE =
+  /^ssh: |Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied \(|Connection (refused|timed out|closed|reset)|closed by remote host|No route to host|Broken pipe|kex_exchange_identification|Could not resolve|Network is unreachable|client_loop|mux_client|Timeout, server|Control socket/m;
+
+/** What went wrong with the connection, and what to do about it. */
+function sshHint(stderr: string): string {
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) {
+    return "the host's key is not the pinned `hostKey`: if the machine was reinstalled, check its new key (ssh-keyscan, compared out of band) and update `hostKey`; otherwise something else answers at that address";
+  }
+  if (/Permission denied \(/.test(stderr)) {
+    return "the host refused the key: check `user`, that `privateKey` (or a key in the agent at SSH_AUTH_SOCK) is in that user's authorized_keys there";
+  }
+  if (
+    /Connection (closed|reset)|closed by remote host|Broken pipe|client_loop|Timeout, server/.test(stderr)
+  ) {
+    return "the connection dropped while the command ran; run `pulumi up` again once the host is reachable: it finds what the command made and converges it";
+  }
+  return "check that the machine is up, that sshd listens on that address and port and that a firewall lets you through; `pulumi up` converges once it is reachable";
+}
+
+/** The connection to a host failed: the command may not have run, or ran in part. */
+export class HostConnectionError extends Error {
+  override readonly name = "HostConnectionError";
+  /** `argv`: the command that could not run; undefined when the connection itself failed. */
+  constructor(
+    readonly host: string,
+    readonly argv: readonly string[] | undefined,
+    readonly stderr: string,
+  ) {
+    const said = stderr
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !/^@+$/.test(l))
+      .slice(-4)
+      .join("; ");
+    super(
+      `${argv ? `cannot run ${quote([...argv])} on ${host}` : `cannot connect to ${host}`} over SSH: ` +
+        `${said || "ssh exited 255 without a message"}; ` +
+        sshHint(stderr),
+    );
+  }
+}
+
+/** Private files of one provider process: keys, known_hosts and control sockets, removed at exit. */
+let privateDir: string | undefined;
+const masters = new Map<string, SshHost>();
+
+function ownDir(): string {
+  if (privateDir === undefined) {
+    // mkdtemp makes it 0700: the key and the control sockets are this process's alone.
+    privateDir = mkdtempSync(join(tmpdir(), "pulumi-netns-ssh-"));
+    process.once("exit", closeAll);
+  }
+  return privateDir;
+}
+
+/** Ends every master this process started and removes the private directory (keys included). */
+function closeAll(): void {
+  for (const host of masters.values()) host.closeSync();
+  masters.clear();
+  if (privateDir !== undefined) rmSync(privateDir, { recursive: true, force: true });
+  privateDir = undefined;
+}
+
+/** How long a master outlives its last command (a killed provider cannot send `-O exit`). */
+const CONTROL_PERSIST_SECONDS = 120;
+
+/**
+ * One machine over SSH. `ssh -f -N -o ControlMaster=yes` opens the connection once (authentication
+ * and host key checked there); every command then runs with `ControlMaster=no` over its socket.
+ * A command that finds the connection gone reopens it once and fails if that fails.
+ */
+export class SshHost implements Host {
+  readonly label: string;
+  readonly files: HostFiles;
+  readonly ownsPids = false;
+  private readonly base: string[];
+  private readonly dir: string;
+  private opening: Promise<void> | undefined;
+
+  constructor(readonly endpoint: SshEndpoint) {
+    this.label = `ssh://${endpointLabel(endpoint)}`;
+    const id = createHash("sha256").update(this.label).digest("hex").slice(0, 12);
+    this.dir = mkdtempSync(join(ownDir(), `${id}-`));
+    this.files = commandFiles(this.runner, this.label);
+    const knownHosts = join(this.dir, "known_hosts");
+    // HostKeyAlias names the entry, so one line serves any address and port spelling.
+    writeFileSync(knownHosts, `pulumi-netns-target ${endpoint.hostKey.trim()}\n`, { mode: 0o600 });
+    const identity: string[] = [];
+    if (endpoint.privateKey !== undefined) {
+      const keyFile = join(this.dir, "id");
+      writeFileSync(keyFile, endpoint.privateKey.replace(/\r\n/g, "\n").replace(/\n?$/, "\n"), {
+        mode: 0o600,
+      });
+      identity.push("-i", keyFile, "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none");
+    }
+    this.base = [
+      "-F",
+      "none",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      `UserKnownHostsFile=${knownHosts}`,
+      "-o",
+      "GlobalKnownHostsFile=none",
+      "-o",
+      "HostKeyAlias=pulumi-netns-target",
+      "-o",
+      "UpdateHostKeys=no",
+      "-o",
+      `ControlPath=${join(this.dir, "c")}`,
+      "-o",
+      "ConnectTimeout=10",
+      "-o",
+      "ServerAliveInterval=5",
+      "-o",
+      "ServerAliveCountMax=3",
+      "-o",
+      "LogLevel=ERROR",
+      ...identity,
+      "-p",
+      String(endpoint.port),
+      "-l",
+      endpoint.user,
+    ];
+  }
+
+  /** The connection, opened once and shared by every command until it drops. */
+  private open(): Promise<void> {
+    return (this.opening ??= this.startMaster().catch((e: unknown) => {
+      this.opening = undefined;
+      throw e;
+    }));
+  }
+
+  private async startMaster(): Promise<void> {
+    const log = join(this.dir, "master.log");
+    rmSync(log, { force: true });
+    // -f forks once authenticated; its log goes to a file, as the forked master keeps no pipe of ours open.
+    const result = await execa(
+      "ssh",
+      [
+        ...this.base,
+        "-o",
+        "ControlMaster=yes",
+        "-o",
+        `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
+        "-E",
+        log,
+        "-f",
+        "-N",
+        "--",
+        this.endpoint.address,
+      ],
+      { reject: false, stdio: "ignore", env: { LC_ALL: "C" } },
+    );
+    if (result.exitCode === 0) return;
+    if (result.exitCode === undefined && result.code === "ENOENT") {
+      throw new SpawnError("ssh", "ENOENT", { cause: result.cause });
+    }
+    let stderr = "";
+    try {
+      stderr = readFileSync(log, "utf8");
+    } catch {
+      // No log: ssh failed before it opened one; the exit code is all there is.
+    }
+    throw new HostConnectionError(this.label, undefined, stderr);
+  }
+
+  readonly runner: Runner = async (file, args, options) => {
+    const argv = [file, ...args];
+    for (let attempt = 0; ; attempt++) {
+      await this.open();
+      const result = await this.once(argv, options?.input);
+      if (
+        result.exitCode === 127 &&
+        /: (No such file or directory|command not found)$/m.test(result.stderr)
+      ) {
+        throw new SpawnError(file, "ENOENT", {
+          cause: new Error(
+            `${file} is not installed or not on PATH on ${this.label}: ${result.stderr.trim()}`,
+          ),
+        });
+      }
+      if (result.exitCode !== 255 || !SSH_FAILURE.test(result.stderr)) return result;
+      // The shared connection is gone (sshd restarted, the network dropped): open it again once.
+      // A command that was cut off part way is not repeated: its caller sees the failure.
+      this.opening = undefined;
+      const cutOff = /closed by remote host|Broken pipe|client_loop|Connection reset|Timeout, server/.test(
+        result.stderr,
+      );
+      if (attempt > 0 || cutOff) throw new HostConnectionError(this.label, argv, result.stderr);
+    }
+  };
+
+  private async once(argv: readonly string[], input: string | undefined): Promise<CommandResult> {
+    // ssh hands the remote shell one string: the argv quoted by shell-quote, data only on stdin.
+    // `env LC_ALL=C` so the remote tools' errors are the English ones errors.ts classifies.
+    const remote = quote(["env", "LC_ALL=C", ...argv]);
+    const result = await execa(
+      "ssh",
+      [...this.base, "-o", "ControlMaster=no", "--", this.endpoint.address, remote],
+      {
+        reject: false,
+        stripFinalNewline: false,
+        env: { LC_ALL: "C" },
+        ...(input !== undefined ? { input } : { stdin: "ignore" as const }),
+      },
+    );
+    if (result.exitCode === undefined) {
+      if (result.code === "ENOENT") throw new SpawnError("ssh", "ENOENT", { cause: result.cause });
+      return { stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? ""), exitCode: 255 };
+    }
+    return {
+      stdout: String(result.stdout ?? ""),
+      stderr: String(result.stderr ?? ""),
+      exitCode: result.exitCode,
+    };
+  }
+
+  /** Ends the master connection (`ssh -O exit`); synchronous, for the process's exit. */
+  closeSync(): void {
+    if (this.opening === undefined) return;
+    spawnSync("ssh", [...this.base, "-O", "exit", "--", this.endpoint.address], { stdio: "ignore" });
+    this.opening = undefined;
+  }
+}
+
+/** The one {@link SshHost} of `endpoint` in this process. */
+export function sshHost(endpoint: SshEndpoint): SshHost {
+  const key = JSON.stringify([
+    endpoint.address,
+    endpoint.port,
+    endpoint.user,
+    endpoint.hostKey,
+    endpoint.privateKey ?? null,
+  ]);
+  let host = masters.get(key);
+  if (host === undefined) masters.set(key, (host = new SshHost(endpoint)));
+  return host;
+}
+
+/** Closes every master now (tests; the provider process does it at exit). */
+export function closeSshHosts(): void {
+  closeAll();
+}
