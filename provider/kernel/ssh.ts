@@ -72,6 +72,15 @@ export class HostConnectionError extends Error {
   }
 }
 
+/**
+ * The one string ssh hands the remote login shell for `argv`: every argument quoted by
+ * shell-quote, so the shell's parser gives the argv back unchanged (data goes on stdin only).
+ * `env LC_ALL=C` so the remote tools' errors are the English ones errors.ts classifies.
+ */
+export function remoteCommandLine(argv: readonly string[]): string {
+  return quote(["env", "LC_ALL=C", ...argv]);
+}
+
 /** Private files of one provider process: keys, known_hosts and control sockets, removed at exit. */
 let privateDir: string | undefined;
 const masters = new Map<string, SshHost>();
@@ -227,9 +236,7 @@ export class SshHost implements Host {
   };
 
   private async once(argv: readonly string[], input: string | undefined): Promise<CommandResult> {
-    // ssh hands the remote shell one string: the argv quoted by shell-quote, data only on stdin.
-    // `env LC_ALL=C` so the remote tools' errors are the English ones errors.ts classifies.
-    const remote = quote(["env", "LC_ALL=C", ...argv]);
+    const remote = remoteCommandLine(argv);
     const result = await execa(
       "ssh",
       [...this.base, "-o", "ControlMaster=no", "--", this.endpoint.address, remote],
