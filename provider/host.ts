@@ -24,9 +24,19 @@ export function remoteOf(inputs: unknown): string | undefined {
 }
 
 /**
+ * Outputs with the inputs' `host`: read and delete get only the state's outputs, and must reach
+ * the same machine. The engine keeps the whole `host` secret in state when its key was a secret.
+ */
+function keepHost<T extends Record<string, unknown> | undefined>(outs: T, inputs: unknown): T {
+  const host =
+    typeof inputs === "object" && inputs !== null ? (inputs as { host?: unknown }).host : undefined;
+  return host === undefined || outs === undefined ? outs : { ...outs, host };
+}
+
+/**
  * `provider` with each handler run on its resource's machine: check on the new inputs' (after
  * learning that machine's HZ, which a rate's check needs), create and update on the new inputs',
- * read and delete on the state's. diff reaches no machine.
+ * read and delete on the state's. diff reaches no machine. Outputs carry the host.
  */
 export function onItsHost(provider: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
   const { check, create, read, update, delete: remove } = provider;
@@ -41,9 +51,25 @@ export function onItsHost(provider: pulumi.dynamic.ResourceProvider): pulumi.dyn
         });
       },
     }),
-    create: (inputs) => onHost(hostOf(inputs), () => create(inputs)),
-    ...(read && { read: (id, props) => onHost(hostOf(props), () => read(id, props)) }),
-    ...(update && { update: (id, olds, news) => onHost(hostOf(news), () => update(id, olds, news)) }),
+    create: (inputs) =>
+      onHost(hostOf(inputs), async () => {
+        const result = await create(inputs);
+        return { ...result, outs: keepHost(result.outs, inputs) };
+      }),
+    ...(read && {
+      read: (id, props) =>
+        onHost(hostOf(props), async () => {
+          const result = await read(id, props);
+          return { ...result, props: keepHost(result.props, props) };
+        }),
+    }),
+    ...(update && {
+      update: (id, olds, news) =>
+        onHost(hostOf(news), async () => {
+          const result = await update(id, olds, news);
+          return { ...result, outs: keepHost(result.outs, news) };
+        }),
+    }),
     ...(remove && { delete: (id, props) => onHost(hostOf(props), () => remove(id, props)) }),
   };
 }

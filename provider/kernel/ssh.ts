@@ -3,7 +3,7 @@
 // command, so a command costs a channel on an open connection, not a handshake.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -157,8 +157,6 @@ export class SshHost implements Host {
       "ServerAliveInterval=5",
       "-o",
       "ServerAliveCountMax=3",
-      "-o",
-      "LogLevel=ERROR",
       ...identity,
       "-p",
       String(endpoint.port),
@@ -200,18 +198,14 @@ export class SshHost implements Host {
     if (result.exitCode === undefined && result.code === "ENOENT") {
       throw new SpawnError("ssh", "ENOENT", { cause: result.cause });
     }
-    let stderr = "";
-    try {
-      stderr = readFileSync(log, "utf8");
-    } catch {
-      // No log: ssh failed before it opened one; the exit code is all there is.
-    }
-    throw new HostConnectionError(this.label, undefined, stderr);
+    throw new HostConnectionError(this.label, undefined, this.masterLog());
   }
 
   readonly runner: Runner = async (file, args, options) => {
     const argv = [file, ...args];
     for (let attempt = 0; ; attempt++) {
+      // A master that timed out (ControlPersist) or died left no socket: open a new one.
+      if (!existsSync(this.controlPath)) this.opening = undefined;
       await this.open();
       const result = await this.once(argv, options?.input);
       if (
@@ -224,9 +218,20 @@ export class SshHost implements Host {
           ),
         });
       }
-      if (result.exitCode !== 255 || !SSH_FAILURE.test(result.stderr)) return result;
-      // The shared connection is gone (sshd restarted, the network dropped): open it again once.
-      // A command that was cut off part way is not repeated: its caller sees the failure.
+      if (result.exitCode !== 255) return result;
+      if (!SSH_FAILURE.test(result.stderr)) {
+        // A multiplexed command whose master dies exits 255 without a word; the remote command's
+        // own 255 leaves the master up. A command cut off part way is never repeated.
+        if (result.stderr.trim() !== "" || (await this.masterAlive())) return result;
+        this.opening = undefined;
+        throw new HostConnectionError(
+          this.label,
+          argv,
+          `${this.masterLog()}\nConnection closed while the command ran`,
+        );
+      }
+      // The connection could not be used (sshd restarted, the network dropped): open it again
+      // once. A command cut off part way is not repeated: its caller sees the failure.
       this.opening = undefined;
       const cutOff = /closed by remote host|Broken pipe|client_loop|Connection reset|Timeout, server/.test(
         result.stderr,
@@ -234,6 +239,28 @@ export class SshHost implements Host {
       if (attempt > 0 || cutOff) throw new HostConnectionError(this.label, argv, result.stderr);
     }
   };
+
+  private get controlPath(): string {
+    return join(this.dir, "c");
+  }
+
+  /** Whether the master still runs (`ssh -O check`). */
+  private async masterAlive(): Promise<boolean> {
+    const check = await execa("ssh", [...this.base, "-O", "check", "--", this.endpoint.address], {
+      reject: false,
+      stdio: "ignore",
+    });
+    return check.exitCode === 0;
+  }
+
+  /** What the master wrote before it died ("Connection to X closed by remote host"). */
+  private masterLog(): string {
+    try {
+      return readFileSync(join(this.dir, "master.log"), "utf8");
+    } catch {
+      return "";
+    }
+  }
 
   private async once(argv: readonly string[], input: string | undefined): Promise<CommandResult> {
     const remote = remoteCommandLine(argv);

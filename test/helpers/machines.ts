@@ -3,7 +3,16 @@
 // reached from the test's namespace over a veth each, and joined to each other by a veth underlay.
 // Run it inside /work/bin/isolated: everything here lives in the test's private network.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  symlinkSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -76,6 +85,11 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
   const client = await keyPair(dir, "client");
   const refused = await keyPair(dir, "refused");
   writeFileSync(join(dir, "authorized_keys"), client.publicKey + "\n", { mode: 0o600 });
+  // The PATH of a machine without iproute2: the tools the records use, and no `ip`.
+  mkdirSync(join(dir, "no-ip"));
+  for (const tool of ["env", "sh", "cat", "ln", "mv", "rm", "mkdir", "stat", "find", "test"]) {
+    symlinkSync(`/usr/bin/${tool}`, join(dir, "no-ip", tool));
+  }
   const holders: ChildProcess[] = [];
 
   const machine = async (name: "a" | "b", index: number): Promise<Machine> => {
