@@ -60,14 +60,15 @@ export function onItsHost(provider: pulumi.dynamic.ResourceProvider): pulumi.dyn
       read: (id, props) =>
         onHost(hostOf(props), async () => {
           const result = await read(id, props);
-          return { ...result, props: keepHost(result.props, props) };
+          // `{}` (gone) must stay `{}`: the engine reads a `props` key as "still there".
+          return result.props === undefined ? result : { ...result, props: keepHost(result.props, props) };
         }),
     }),
     ...(update && {
       update: (id, olds, news) =>
         onHost(hostOf(news), async () => {
           const result = await update(id, olds, news);
-          return { ...result, outs: keepHost(result.outs, news) };
+          return result.outs === undefined ? result : { ...result, outs: keepHost(result.outs, news) };
         }),
     }),
     ...(remove && { delete: (id, props) => onHost(hostOf(props), () => remove(id, props)) }),

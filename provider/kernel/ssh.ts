@@ -126,14 +126,6 @@ export class SshHost implements Host {
     const knownHosts = join(this.dir, "known_hosts");
     // HostKeyAlias names the entry, so one line serves any address and port spelling.
     writeFileSync(knownHosts, `pulumi-netns-target ${endpoint.hostKey.trim()}\n`, { mode: 0o600 });
-    const identity: string[] = [];
-    if (endpoint.privateKey !== undefined) {
-      const keyFile = join(this.dir, "id");
-      writeFileSync(keyFile, endpoint.privateKey.replace(/\r\n/g, "\n").replace(/\n?$/, "\n"), {
-        mode: 0o600,
-      });
-      identity.push("-i", keyFile, "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none");
-    }
     this.base = [
       "-F",
       "none",
@@ -157,7 +149,6 @@ export class SshHost implements Host {
       "ServerAliveInterval=5",
       "-o",
       "ServerAliveCountMax=3",
-      ...identity,
       "-p",
       String(endpoint.port),
       "-l",
@@ -173,14 +164,36 @@ export class SshHost implements Host {
     }));
   }
 
+  private get keyFile(): string {
+    return join(this.dir, "id");
+  }
+
   private async startMaster(): Promise<void> {
     const log = join(this.dir, "master.log");
     rmSync(log, { force: true });
+    // The key is on disk (0600, in this process's 0700 directory) only while the master logs in:
+    // commands ride the open connection, and a provider killed later leaves no key behind.
+    const key = this.endpoint.privateKey;
+    if (key !== undefined) {
+      writeFileSync(this.keyFile, key.replace(/\r\n/g, "\n").replace(/\n?$/, "\n"), { mode: 0o600 });
+    }
+    try {
+      await this.login(log);
+    } finally {
+      rmSync(this.keyFile, { force: true });
+    }
+  }
+
+  private async login(log: string): Promise<void> {
     // -f forks once authenticated; its log goes to a file, as the forked master keeps no pipe of ours open.
     const result = await execa(
       "ssh",
       [
         ...this.base,
+        // Only the master logs in, so only it names the key.
+        ...(this.endpoint.privateKey !== undefined
+          ? ["-i", this.keyFile, "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none"]
+          : []),
         "-o",
         "ControlMaster=yes",
         "-o",

@@ -70,6 +70,8 @@ export const hostSchema = z.strictObject({
   privateKey: ruledString(privateKeyProblems).optional(),
 });
 
+/** What users write as a resource's `host` (the SDK wraps each field in `pulumi.Input`). */
+export type HostInputs = z.input<typeof hostSchema>;
 /** The host as `create` receives it. */
 export type HostSpec = z.output<typeof hostSchema>;
 

@@ -1,0 +1,147 @@
+// examples/two-machines through its whole life with the real CLI, on two "machines" reached over
+// SSH (test/helpers/machines.ts): up, a host on A pings a host on B across the VXLAN, the key
+// never in state in plain text, drift made by hand on B found by refresh and repaired by up, an
+// unreachable B failing cleanly and converging once back, destroy leaving nothing on either.
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
+import { startMachines, type Machine, type Machines } from "../helpers/machines";
+import { uniquePrefix } from "../helpers/names";
+import { isRoot, requireRoot } from "../helpers/root";
+
+const p = uniquePrefix();
+const json = async (m: Machine, args: readonly string[]) =>
+  JSON.parse((await m.run("ip", ["-j", ...args])) || "[]") as Record<string, unknown>[];
+const ours = async (m: Machine) => ({
+  namespaces: (await json(m, ["netns", "list"])).map((n) => String(n.name)).sort(),
+  links: (await json(m, ["link", "show"]))
+    .map((l) => String(l.ifname))
+    .filter((n) => n.startsWith(p) && !/u[ab]$/.test(n))
+    .sort(),
+  records: (await m.run("find", ["/run/pulumi-netns", "-type", "f"])).split("\n").filter(Boolean),
+});
+
+describe("examples/two-machines over SSH, through the real CLI", { concurrency: false }, () => {
+  let machines: Machines;
+  let s: TestStack;
+  before(async () => {
+    if (!isRoot()) return;
+    // 10.232/16, apart from the kernel tier's machines, which may run beside these.
+    machines = await startMachines(p, 232);
+    const { a, b } = machines;
+    s = await projectStack({
+      stackName: `${p}-two`,
+      workDir: path.join(repoRoot, "examples", "two-machines"),
+      config: {
+        prefix: { value: p },
+        aAddress: { value: a.address },
+        bAddress: { value: b.address },
+        aHostKey: { value: a.endpoint.hostKey },
+        bHostKey: { value: b.endpoint.hostKey },
+        privateKey: { value: a.endpoint.privateKey ?? "", secret: true },
+        aUnderlay: { value: a.underlay },
+        bUnderlay: { value: b.underlay },
+        aUnderlayDev: { value: `${p}ua` },
+        bUnderlayDev: { value: `${p}ub` },
+      },
+    });
+  });
+  after(async () => {
+    try {
+      await s?.dispose();
+    } finally {
+      await machines?.close();
+    }
+  });
+
+  test("up: each machine has its half; a host on A reaches hosts on B across the tunnel", async (t) => {
+    if (!requireRoot(t)) return;
+    const { a, b } = machines;
+    const up = await s.stack.up({ onOutput: () => undefined });
+    assert.equal(up.summary.resourceChanges?.create, 15, JSON.stringify(up.summary.resourceChanges));
+    assert.deepEqual((await ours(a)).namespaces, [`${p}a1`, `${p}a2`]);
+    assert.deepEqual((await ours(b)).namespaces, [`${p}b1`, `${p}b2`]);
+    assert.deepEqual((await ours(a)).links, [`${p}a1`, `${p}a2`, `${p}br`, `${p}vx`]);
+    assert.deepEqual(
+      readdirSync("/run/netns").filter((n) => n.startsWith(p)),
+      [],
+      "nothing on the machine that ran pulumi",
+    );
+    for (const to of ["10.201.0.3", "10.201.0.4"]) {
+      await a.run("ip", ["netns", "exec", `${p}a1`, "ping", "-c", "1", "-W", "3", to]);
+    }
+    await b.run("ip", ["netns", "exec", `${p}b2`, "ping", "-c", "1", "-W", "3", "10.201.0.2"]);
+    assert.deepEqual(up.outputs.remotes?.value, {
+      a: `ssh://root@${a.address}:22`,
+      b: `ssh://root@${b.address}:22`,
+    });
+    assert.equal(up.outputs.remotes?.secret, false, "where a resource lives is no secret");
+    const preview = await s.stack.preview();
+    assert.deepEqual(
+      Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+      [],
+      "a second preview changes nothing",
+    );
+  });
+
+  test("the private key never appears in state in plain text", async (t) => {
+    if (!requireRoot(t)) return;
+    const exported = JSON.stringify(await s.stack.exportStack());
+    const body = (machines.a.endpoint.privateKey ?? "").split("\n")[1] ?? "";
+    assert.ok(body.length > 20);
+    assert.ok(!exported.includes(body), "the key's base64 is not in `pulumi stack export`");
+    assert.ok(exported.includes("4dabf18193072939515e22adb298388d"), "host is kept as a secret");
+  });
+
+  test("drift made by hand on B is found by refresh and repaired by up", async (t) => {
+    if (!requireRoot(t)) return;
+    const { b } = machines;
+    await b.run("ip", ["-n", `${p}b1`, "link", "set", "dev", "eth0", "down"]);
+    await b.run("ip", ["link", "set", "dev", `${p}b2`, "nomaster"]);
+    const refresh = await s.stack.refresh({ onOutput: () => undefined });
+    assert.equal(refresh.summary.resourceChanges?.update, 2, JSON.stringify(refresh.summary.resourceChanges));
+    const up = await s.stack.up({ onOutput: () => undefined });
+    assert.equal(up.summary.resourceChanges?.update, 2, JSON.stringify(up.summary.resourceChanges));
+    const eth0 = (await json(b, ["-n", `${p}b1`, "link", "show", "dev", "eth0"]))[0];
+    assert.ok((eth0?.flags as string[]).includes("UP"));
+    assert.equal((await json(b, ["link", "show", "dev", `${p}b2`]))[0]?.master, `${p}br`);
+    await machines.a.run("ip", ["netns", "exec", `${p}a2`, "ping", "-c", "1", "-W", "3", "10.201.0.4"]);
+  });
+
+  test("an unreachable B fails up cleanly, and up converges once it is back", async (t) => {
+    if (!requireRoot(t)) return;
+    const { b } = machines;
+    await s.stack.setConfig("mtu", { value: "1400" });
+    await b.stopSsh();
+    try {
+      await assert.rejects(s.stack.up({ onOutput: () => undefined }), (e: Error) => {
+        assert.match(
+          e.message,
+          new RegExp(`cannot connect to ssh://root@${b.address.replace(/\./g, "\\.")}:22 over SSH`),
+        );
+        return true;
+      });
+    } finally {
+      await b.startSsh();
+    }
+    const up = await s.stack.up({ onOutput: () => undefined });
+    assert.ok((up.summary.resourceChanges?.update ?? 0) > 0, JSON.stringify(up.summary.resourceChanges));
+    assert.equal((await json(b, ["link", "show", "dev", `${p}br`]))[0]?.mtu, 1400);
+    assert.equal((await json(machines.a, ["link", "show", "dev", `${p}br`]))[0]?.mtu, 1400);
+    const preview = await s.stack.preview();
+    assert.deepEqual(
+      Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+      [],
+    );
+  });
+
+  test("destroy leaves nothing on either machine", async (t) => {
+    if (!requireRoot(t)) return;
+    await s.stack.destroy({ onOutput: () => undefined });
+    for (const m of [machines.a, machines.b]) {
+      assert.deepEqual(await ours(m), { namespaces: [], links: [], records: [] }, `machine ${m.name}`);
+    }
+  });
+});
