@@ -18,19 +18,20 @@ export function hostOf(inputs: unknown): Host {
 }
 
 /** Where a resource lives, for its outputs and messages: undefined for this machine. */
-export function remoteOf(inputs: unknown): string | undefined {
+export function machineOf(inputs: unknown): string | undefined {
   const host = hostOf(inputs);
   return host === localHost ? undefined : host.label;
 }
 
 /**
- * Outputs with the inputs' `host`: read and delete get only the state's outputs, and must reach
- * the same machine. The engine keeps the whole `host` secret in state when its key was a secret.
+ * Outputs with the inputs' `host` (read and delete get only the state's outputs, and must reach
+ * the same machine; the engine keeps its `privateKey` secret there, as it was in the inputs) and
+ * `machine`, where the resource lives without any key material.
  */
 function keepHost<T extends Record<string, unknown> | undefined>(outs: T, inputs: unknown): T {
   const host =
     typeof inputs === "object" && inputs !== null ? (inputs as { host?: unknown }).host : undefined;
-  return host === undefined || outs === undefined ? outs : { ...outs, host };
+  return host === undefined || outs === undefined ? outs : { ...outs, host, machine: machineOf(inputs) };
 }
 
 /**

@@ -82,7 +82,7 @@ export abstract class NetnsResource extends DynamicResource {
    */
   declare public readonly host: pulumi.Output<HostInputs | undefined>;
   /** Where it lives, without key material: `ssh://USER@ADDRESS:PORT`; undefined on this machine. */
-  declare public readonly remote: pulumi.Output<string | undefined>;
+  declare public readonly machine: pulumi.Output<string | undefined>;
 
   constructor(
     kind: ResourceKind,
@@ -94,7 +94,7 @@ export abstract class NetnsResource extends DynamicResource {
     super(
       kind,
       name,
-      { host: undefined, remote: undefined, ...props, stackInstance: stackInstance() },
+      { host: undefined, machine: undefined, ...props, stackInstance: stackInstance() },
       withDeclaredDependencies(opts, references.uses),
     );
     declareReferences(references, this);

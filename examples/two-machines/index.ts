@@ -57,8 +57,8 @@ const sites = machines.map(({ m, host, underlay, underlayDev }, i) => {
   return { m, br, vxlan, hosts };
 });
 
-/** Where each machine's bridge lives (no key material: `remote` is never secret). */
-export const remotes = Object.fromEntries(sites.map((s) => [s.m, s.br.remote]));
+/** Where each machine's bridge lives (no key material: `machine` is never secret). */
+export const where = Object.fromEntries(sites.map((s) => [s.m, s.br.machine]));
 /** Each host's namespace and address, and the machine it is on. */
 export const hosts = Object.fromEntries(
   sites.flatMap((s) =>

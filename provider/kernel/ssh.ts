@@ -3,7 +3,7 @@
 // command, so a command costs a channel on an open connection, not a handshake.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -85,13 +85,64 @@ export function remoteCommandLine(argv: readonly string[]): string {
 let privateDir: string | undefined;
 const masters = new Map<string, SshHost>();
 
+const PRIVATE_DIR_PREFIX = "pulumi-netns-ssh-";
+
 function ownDir(): string {
   if (privateDir === undefined) {
-    // mkdtemp makes it 0700: the key and the control sockets are this process's alone.
-    privateDir = mkdtempSync(join(tmpdir(), "pulumi-netns-ssh-"));
+    sweepDeadProcesses();
+    // mkdtemp makes it 0700: the control sockets (and the key, while a master logs in) are this
+    // process's alone. The name carries the pid, so a later process can tell when it is dead.
+    privateDir = mkdtempSync(join(tmpdir(), `${PRIVATE_DIR_PREFIX}${process.pid}-`));
     process.once("exit", closeAll);
   }
   return privateDir;
+}
+
+/**
+ * The engine ends a provider process without letting it run its exit handlers: the private
+ * directories of dead processes are removed here, their masters (still up for ControlPersist)
+ * told to exit first.
+ */
+function sweepDeadProcesses(): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const pid = new RegExp(`^${PRIVATE_DIR_PREFIX}(\\d+)-`).exec(entry)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    const dir = join(tmpdir(), entry);
+    try {
+      for (const host of readdirSync(dir)) {
+        const socket = join(dir, host, "c");
+        if (existsSync(socket)) {
+          spawnSync(
+            "ssh",
+            ["-F", "none", "-o", `ControlPath=${socket}`, "-O", "exit", "pulumi-netns-target"],
+            {
+              stdio: "ignore",
+              timeout: 5_000,
+            },
+          );
+        }
+      }
+    } catch {
+      // Not ours to read (another user's): leave it.
+      continue;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
 
 /** Ends every master this process started and removes the private directory (keys included). */
@@ -117,6 +168,8 @@ export class SshHost implements Host {
   private readonly base: string[];
   private readonly dir: string;
   private opening: Promise<void> | undefined;
+  /** Set once a master is up: only then does a missing socket mean that it went away. */
+  private up = false;
 
   constructor(readonly endpoint: SshEndpoint) {
     this.label = `ssh://${endpointLabel(endpoint)}`;
@@ -158,10 +211,15 @@ export class SshHost implements Host {
 
   /** The connection, opened once and shared by every command until it drops. */
   private open(): Promise<void> {
-    return (this.opening ??= this.startMaster().catch((e: unknown) => {
-      this.opening = undefined;
-      throw e;
-    }));
+    return (this.opening ??= this.startMaster().then(
+      () => {
+        this.up = true;
+      },
+      (e: unknown) => {
+        this.opening = undefined;
+        throw e;
+      },
+    ));
   }
 
   private get keyFile(): string {
@@ -169,6 +227,8 @@ export class SshHost implements Host {
   }
 
   private async startMaster(): Promise<void> {
+    // Commands that failed together each forget the master; one may have opened a new one already.
+    if (existsSync(this.controlPath) && (await this.masterAlive())) return;
     const log = join(this.dir, "master.log");
     rmSync(log, { force: true });
     // The key is on disk (0600, in this process's 0700 directory) only while the master logs in:
@@ -218,7 +278,7 @@ export class SshHost implements Host {
     const argv = [file, ...args];
     for (let attempt = 0; ; attempt++) {
       // A master that timed out (ControlPersist) or died left no socket: open a new one.
-      if (!existsSync(this.controlPath)) this.opening = undefined;
+      if (this.up && !existsSync(this.controlPath)) this.forget();
       await this.open();
       const result = await this.once(argv, options?.input);
       if (
@@ -236,7 +296,7 @@ export class SshHost implements Host {
         // A multiplexed command whose master dies exits 255 without a word; the remote command's
         // own 255 leaves the master up. A command cut off part way is never repeated.
         if (result.stderr.trim() !== "" || (await this.masterAlive())) return result;
-        this.opening = undefined;
+        this.forget();
         throw new HostConnectionError(
           this.label,
           argv,
@@ -245,13 +305,19 @@ export class SshHost implements Host {
       }
       // The connection could not be used (sshd restarted, the network dropped): open it again
       // once. A command cut off part way is not repeated: its caller sees the failure.
-      this.opening = undefined;
+      this.forget();
       const cutOff = /closed by remote host|Broken pipe|client_loop|Connection reset|Timeout, server/.test(
         result.stderr,
       );
       if (attempt > 0 || cutOff) throw new HostConnectionError(this.label, argv, result.stderr);
     }
   };
+
+  /** The master is gone: the next command opens a new one. */
+  private forget(): void {
+    this.up = false;
+    this.opening = undefined;
+  }
 
   private get controlPath(): string {
     return join(this.dir, "c");
@@ -302,7 +368,7 @@ export class SshHost implements Host {
   closeSync(): void {
     if (this.opening === undefined) return;
     spawnSync("ssh", [...this.base, "-O", "exit", "--", this.endpoint.address], { stdio: "ignore" });
-    this.opening = undefined;
+    this.forget();
   }
 }
 

@@ -3,9 +3,11 @@
 // never in state in plain text, drift made by hand on B found by refresh and repaired by up, an
 // unreachable B failing cleanly and converging once back, destroy leaving nothing on either.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
+import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
 import { startMachines, type Machine, type Machines } from "../helpers/machines";
 import { uniquePrefix } from "../helpers/names";
@@ -18,7 +20,8 @@ const ours = async (m: Machine) => ({
   namespaces: (await json(m, ["netns", "list"])).map((n) => String(n.name)).sort(),
   links: (await json(m, ["link", "show"]))
     .map((l) => String(l.ifname))
-    .filter((n) => n.startsWith(p) && !/u[ab]$/.test(n))
+    // Without the machines' own cables (to the test, `${p}ai`; the underlay, `${p}ua`).
+    .filter((n) => n.startsWith(p) && !new RegExp(`^${p}(u[ab]|[ab]i)$`).test(n))
     .sort(),
   records: (await m.run("find", ["/run/pulumi-netns", "-type", "f"])).split("\n").filter(Boolean),
 });
@@ -60,7 +63,7 @@ describe("examples/two-machines over SSH, through the real CLI", { concurrency: 
     if (!requireRoot(t)) return;
     const { a, b } = machines;
     const up = await s.stack.up({ onOutput: () => undefined });
-    assert.equal(up.summary.resourceChanges?.create, 15, JSON.stringify(up.summary.resourceChanges));
+    assert.equal(up.summary.resourceChanges?.create, 14, JSON.stringify(up.summary.resourceChanges));
     assert.deepEqual((await ours(a)).namespaces, [`${p}a1`, `${p}a2`]);
     assert.deepEqual((await ours(b)).namespaces, [`${p}b1`, `${p}b2`]);
     assert.deepEqual((await ours(a)).links, [`${p}a1`, `${p}a2`, `${p}br`, `${p}vx`]);
@@ -73,26 +76,46 @@ describe("examples/two-machines over SSH, through the real CLI", { concurrency: 
       await a.run("ip", ["netns", "exec", `${p}a1`, "ping", "-c", "1", "-W", "3", to]);
     }
     await b.run("ip", ["netns", "exec", `${p}b2`, "ping", "-c", "1", "-W", "3", "10.201.0.2"]);
-    assert.deepEqual(up.outputs.remotes?.value, {
+    assert.deepEqual(up.outputs.where?.value, {
       a: `ssh://root@${a.address}:22`,
       b: `ssh://root@${b.address}:22`,
     });
-    assert.equal(up.outputs.remotes?.secret, false, "where a resource lives is no secret");
-    const preview = await s.stack.preview();
+    assert.equal(up.outputs.where?.secret, false, "where a resource lives is no secret");
+    const preview = await s.stack.preview({ diff: true });
     assert.deepEqual(
       Object.keys(preview.changeSummary).filter((op) => op !== "same"),
       [],
-      "a second preview changes nothing",
+      `a second preview changes nothing: ${preview.stdout}`,
     );
   });
 
   test("the private key never appears in state in plain text", async (t) => {
     if (!requireRoot(t)) return;
-    const exported = JSON.stringify(await s.stack.exportStack());
     const body = (machines.a.endpoint.privateKey ?? "").split("\n")[1] ?? "";
     assert.ok(body.length > 20);
+    // `pulumi stack export` as a user runs it (the Automation API's exportStack shows secrets).
+    const ws = s.stack.workspace as LocalWorkspace;
+    const exported = execFileSync("pulumi", ["stack", "export", "--stack", s.stack.name], {
+      cwd: ws.workDir,
+      env: { ...process.env, ...ws.envVars, ...(ws.pulumiHome ? { PULUMI_HOME: ws.pulumiHome } : {}) },
+      encoding: "utf8",
+    });
     assert.ok(!exported.includes(body), "the key's base64 is not in `pulumi stack export`");
-    assert.ok(exported.includes("4dabf18193072939515e22adb298388d"), "host is kept as a secret");
+    const secrets = JSON.parse(exported).deployment.resources.filter(
+      (r: { outputs?: { host?: Record<string, unknown> } }) =>
+        (r.outputs?.host?.privateKey as Record<string, unknown> | undefined)?.[
+          "4dabf18193072939515e22adb298388d"
+        ] !== undefined,
+    );
+    assert.equal(secrets.length, 12, "every resource's host.privateKey output is a secret");
+    // And the state files themselves, every one the backend wrote (history and backups too).
+    const backend = (ws.envVars.PULUMI_BACKEND_URL ?? "").replace(/^file:\/\//, "");
+    const files = readdirSync(backend, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    assert.ok(files.length > 0);
+    for (const f of files) {
+      const text = readFileSync(path.join(f.parentPath, f.name)).toString("latin1");
+      assert.ok(!text.includes(body), `${f.name} holds the key in plain text`);
+    }
   });
 
   test("drift made by hand on B is found by refresh and repaired by up", async (t) => {

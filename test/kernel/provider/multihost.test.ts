@@ -80,6 +80,7 @@ describe("resources on another machine over SSH", { concurrency: false }, () => 
       b.address,
       "outputs carry the host",
     );
+    assert.equal(br.outs.machine, `ssh://root@${b.address}:22`, "and where it lives, without the key");
     // The bridge answers from B's namespace: the pair and addresses are real, not just written down.
     await b.run("ip", ["netns", "exec", ns, "ping", "-c", "1", "-W", "2", "10.77.0.1"]);
 
