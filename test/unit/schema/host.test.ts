@@ -9,6 +9,13 @@ const PRIVATE =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 const host = { address: "10.0.0.2", hostKey: KEY, privateKey: PRIVATE };
 const base = { name: "blue", managedBy: "proj/dev/Namespace/blue" };
+/** A namespace whose `host` is refused at `property`, for `reason`. */
+const bad = (title: string, value: unknown, property: string, reason: RegExp): Case => ({
+  title,
+  input: { ...base, host: value },
+  property,
+  reason,
+});
 
 describe("the host input (every kind takes it; a Namespace here)", () => {
   const cases: Case[] = [
@@ -20,66 +27,21 @@ describe("the host input (every kind takes it; a Namespace here)", () => {
     },
     { title: "an IPv6 host", input: { ...base, host: { ...host, address: "fd00::2" } } },
     { title: "a host key with a comment", input: { ...base, host: { ...host, hostKey: `${KEY} root@b` } } },
-    {
-      title: "an address that ssh would read as an option",
-      input: { ...base, host: { ...host, address: "-oProxyCommand=x" } },
-      property: "host.address",
-      reason: /DNS name or an IP address/u,
-    },
-    {
-      title: "a user@ in the address",
-      input: { ...base, host: { ...host, address: "root@b" } },
-      property: "host.address",
-      reason: /DNS name/u,
-    },
-    {
-      title: "port 0",
-      input: { ...base, host: { ...host, port: 0 } },
-      property: "host.port",
-      reason: /1-65535/u,
-    },
-    {
-      title: "a user with a space",
-      input: { ...base, host: { ...host, user: "a b" } },
-      property: "host.user",
-      reason: /login name/u,
-    },
-    {
-      title: "a host key that is not one",
-      input: { ...base, host: { ...host, hostKey: "AAAA" } },
-      property: "host.hostKey",
-      reason: /TYPE BASE64/u,
-    },
-    {
-      title: "no host key",
-      input: { ...base, host: { address: "b" } },
-      property: "host.hostKey",
-      reason: /required/u,
-    },
-    {
-      title: "a public key as the private key",
-      input: { ...base, host: { ...host, privateKey: KEY } },
-      property: "host.privateKey",
-      reason: /private key/u,
-    },
-    {
-      title: "an unknown field",
-      input: { ...base, host: { ...host, password: "x" } },
-      property: "host.password",
-      reason: /unknown property/u,
-    },
-    {
-      title: "an unknown host",
-      input: { ...base, host: UNKNOWN },
-      property: "host",
-      reason: /known at preview/u,
-    },
-    {
-      title: "an unknown address",
-      input: { ...base, host: { ...host, address: UNKNOWN } },
-      property: "host.address",
-      reason: /known at preview/u,
-    },
+    bad(
+      "an address that ssh would read as an option",
+      { ...host, address: "-oProxyCommand=x" },
+      "host.address",
+      /DNS name or an IP address/u,
+    ),
+    bad("a user@ in the address", { ...host, address: "root@b" }, "host.address", /DNS name/u),
+    bad("port 0", { ...host, port: 0 }, "host.port", /1-65535/u),
+    bad("a user with a space", { ...host, user: "a b" }, "host.user", /login name/u),
+    bad("a host key that is not one", { ...host, hostKey: "AAAA" }, "host.hostKey", /TYPE BASE64/u),
+    bad("no host key", { address: "b" }, "host.hostKey", /required/u),
+    bad("a public key as the private key", { ...host, privateKey: KEY }, "host.privateKey", /private key/u),
+    bad("an unknown field", { ...host, password: "x" }, "host.password", /unknown property/u),
+    bad("an unknown host", UNKNOWN, "host", /known at preview/u),
+    bad("an unknown address", { ...host, address: UNKNOWN }, "host.address", /known at preview/u),
   ];
   runCases(namespaceSchema, cases);
 
