@@ -6,6 +6,7 @@
 // in the kernel (an existing host bridge is a fine master).
 import type * as pulumi from "@pulumi/pulumi";
 import { NotFoundError } from "./kernel/errors";
+import { currentHost } from "./kernel/host";
 import { linkShow } from "./kernel/link";
 import { netnsExists } from "./kernel/netns";
 import { describeNamespace } from "./lifecycle";
@@ -16,10 +17,26 @@ import { canonicalDestination, destinationFamily, effectiveMetric, tableId } fro
 
 type CheckFailure = pulumi.dynamic.CheckFailure;
 
-const namespaces = new Map<string, string>();
-const routes = new Map<string, string>();
-const links = new Map<string, { kind: string; managedBy: string }>();
-const vnis = new Map<string, { name: string; managedBy: string }>();
+/** What the stack declared on one machine: names on two machines never collide. */
+interface Declared {
+  readonly namespaces: Map<string, string>;
+  readonly routes: Map<string, string>;
+  readonly links: Map<string, { kind: string; managedBy: string }>;
+  readonly vnis: Map<string, { name: string; managedBy: string }>;
+}
+
+const byHost = new Map<string, Declared>();
+
+/** The claims of the machine the current check works on (provider/host.ts). */
+function here(): Declared {
+  const label = currentHost().label;
+  let declared = byHost.get(label);
+  if (declared === undefined) {
+    declared = { namespaces: new Map(), routes: new Map(), links: new Map(), vnis: new Map() };
+    byHost.set(label, declared);
+  }
+  return declared;
+}
 
 /** The kernel kind a master must be; a registered kind's, or this fails to compile. */
 const BRIDGE = "bridge" satisfies LinkKernelKind;
@@ -31,13 +48,13 @@ const owner = (managedBy: string) => decodeURIComponent(managedBy.split("/").sli
 /** Records a Namespace; a second resource declaring the same name fails. */
 export function claimNamespace(name: unknown, managedBy: unknown): CheckFailure[] {
   if (!known(name) || !known(managedBy)) return [];
-  const holder = namespaces.get(name);
+  const holder = here().namespaces.get(name);
   if (holder !== undefined && holder !== managedBy) {
     return [
       { property: "name", reason: `namespace ${JSON.stringify(name)} is also declared by ${owner(holder)}` },
     ];
   }
-  namespaces.set(name, managedBy);
+  here().namespaces.set(name, managedBy);
   return [];
 }
 
@@ -57,7 +74,7 @@ export async function claimLinks(
     if (!known(link.name) || (link.namespace !== undefined && !known(link.namespace))) continue;
     const namespace = link.namespace;
     const key = linkKey(namespace, link.name);
-    const holder = links.get(key);
+    const holder = here().links.get(key);
     if (holder !== undefined && holder.managedBy !== managedBy) {
       failures.push({
         property: `${link.path}name`,
@@ -65,8 +82,8 @@ export async function claimLinks(
       });
       continue;
     }
-    links.set(key, { kind, managedBy });
-    if (namespace !== undefined && !namespaces.has(namespace) && !(await netnsExists(namespace))) {
+    here().links.set(key, { kind, managedBy });
+    if (namespace !== undefined && !here().namespaces.has(namespace) && !(await netnsExists(namespace))) {
       failures.push({
         property: `${link.path}namespace`,
         reason:
@@ -97,8 +114,8 @@ async function checkParent(link: DeclaredLink, namespace: string | undefined): P
   const { parent, parentNamespace } = link;
   if (!known(parent) || (parentNamespace !== undefined && !known(parentNamespace))) return [];
   const where = parentNamespace ?? namespace;
-  if (links.has(linkKey(where, parent))) return [];
-  if (where !== undefined && !namespaces.has(where) && !(await netnsExists(where))) {
+  if (here().links.has(linkKey(where, parent))) return [];
+  if (where !== undefined && !here().namespaces.has(where) && !(await netnsExists(where))) {
     return [
       {
         property: `${link.path}parentNamespace`,
@@ -124,7 +141,7 @@ async function checkMaster(link: DeclaredLink, namespace: string | undefined): P
   if (!known(master)) return [];
   const property = `${link.path}master`;
   const where = describeNamespace(namespace);
-  const declared = links.get(linkKey(namespace, master));
+  const declared = here().links.get(linkKey(namespace, master));
   if (declared) {
     return declared.kind === BRIDGE
       ? []
@@ -135,7 +152,7 @@ async function checkMaster(link: DeclaredLink, namespace: string | undefined): P
           },
         ];
   }
-  const elsewhere = [...links].find(([key, l]) => l.kind === BRIDGE && key.endsWith(`/${master}`));
+  const elsewhere = [...here().links].find(([key, l]) => l.kind === BRIDGE && key.endsWith(`/${master}`));
   if (elsewhere) {
     const other = elsewhere[0].slice(0, -master.length - 1);
     return [
@@ -186,7 +203,7 @@ export function claimRoute(route: RouteDeclaration): CheckFailure[] {
     effectiveMetric(route.metric as number | undefined, family),
     canonicalDestination(destination, via),
   ]);
-  const holder = routes.get(key);
+  const holder = here().routes.get(key);
   if (holder !== undefined && holder !== managedBy) {
     return [
       {
@@ -198,7 +215,7 @@ export function claimRoute(route: RouteDeclaration): CheckFailure[] {
       },
     ];
   }
-  routes.set(key, managedBy);
+  here().routes.set(key, managedBy);
   return [];
 }
 
@@ -226,7 +243,7 @@ export async function claimVxlan(vxlan: VxlanDeclaration): Promise<CheckFailure[
   if (known(managedBy) && (namespace === undefined || known(namespace))) {
     if (typeof vni === "number" && typeof dstPort === "number" && family !== undefined) {
       const key = JSON.stringify([namespace ?? null, vni, dstPort, family]);
-      const holder = vnis.get(key);
+      const holder = here().vnis.get(key);
       if (holder !== undefined && holder.managedBy !== managedBy) {
         failures.push({
           property: "vni",
@@ -235,7 +252,7 @@ export async function claimVxlan(vxlan: VxlanDeclaration): Promise<CheckFailure[
             `${owner(holder.managedBy)} (device ${JSON.stringify(holder.name)}): the kernel allows one VXLAN device ` +
             "per VNI, port and address family in a namespace",
         });
-      } else vnis.set(key, { name: String(name), managedBy });
+      } else here().vnis.set(key, { name: String(name), managedBy });
     }
     if (known(vxlan.dev)) failures.push(...(await checkUnderlay(namespace, vxlan.dev)));
   }
@@ -243,11 +260,11 @@ export async function claimVxlan(vxlan: VxlanDeclaration): Promise<CheckFailure[
 }
 
 async function checkUnderlay(namespace: string | undefined, dev: string): Promise<CheckFailure[]> {
-  if (links.has(linkKey(namespace, dev))) return [];
+  if (here().links.has(linkKey(namespace, dev))) return [];
   const existing = await existingLink(namespace, dev);
   if (existing) return [];
   const where = describeNamespace(namespace);
-  const elsewhere = [...links.keys()].find((key) => key.endsWith(`/${dev}`));
+  const elsewhere = [...here().links.keys()].find((key) => key.endsWith(`/${dev}`));
   if (elsewhere !== undefined) {
     const other = elsewhere.slice(0, -dev.length - 1);
     return [

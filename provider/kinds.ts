@@ -4,6 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { bridgeKind } from "./bridge";
 import { lanKind } from "./lan";
+import { onItsHost } from "./host";
 import { macvlanKind } from "./macvlan";
 import { macvtapKind } from "./macvtap";
 import { namespaceKind } from "./namespace";
@@ -42,8 +43,8 @@ export const kinds = Object.fromEntries(registry.map((d) => [d.kind, d])) as {
 
 /**
  * What the SDK's serialized providers load by package name (`require("pulumi-netns/provider")
- * .providers[KIND]`): one dynamic provider per kind.
+ * .providers[KIND]`): one dynamic provider per kind, each handler on its resource's machine.
  */
-export const providers = Object.fromEntries(registry.map((d) => [d.kind, d.provider])) as Readonly<
+export const providers = Object.fromEntries(registry.map((d) => [d.kind, onItsHost(d.provider)])) as Readonly<
   Record<ProviderKind, pulumi.dynamic.ResourceProvider>
 >;

@@ -2,6 +2,7 @@
 // reads, changes or deletes an object first checks that the object carries the mark recorded in
 // the resource's state. See DESIGN.md "Ownership marks".
 import { stackInstanceProblems } from "./schema/common";
+import type { HostSpec } from "./schema/host";
 
 /** Inputs every resource carries. */
 export interface Owned {
@@ -10,6 +11,8 @@ export interface Owned {
   /** The id of the owning stack's StackInstance resource; absent in state of earlier versions. */
   readonly stackInstance?: string | undefined;
   readonly adopt: boolean;
+  /** The machine it lives on (schema/host.ts); absent: this one. Secret in state with its key. */
+  readonly host?: HostSpec | undefined;
 }
 
 /**

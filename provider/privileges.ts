@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { currentHost, localHost } from "./kernel/host";
 
 const CAP_NET_ADMIN = 12n;
 const CAP_SYS_ADMIN = 21n;
@@ -10,7 +11,9 @@ let checked = false;
  * user without them sees that sentence once instead of a failure per resource.
  */
 export function assertPrivileged(statusFile = "/proc/self/status"): void {
-  if (checked) return;
+  // On another machine the privileges are its login user's, not this process's: a refusal there
+  // comes back from `ip` itself as a PermissionError.
+  if (checked || currentHost() !== localHost) return;
   const line = readFileSync(statusFile, "utf8").match(/^CapEff:\s*([0-9a-f]+)$/m);
   const effective = line?.[1] ? BigInt(`0x${line[1]}`) : 0n;
   const missing = [

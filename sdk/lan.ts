@@ -16,6 +16,7 @@ const lanOutputs: OutputSlots<LanOutputs> = {
   hosts: undefined,
   managedBy: undefined,
   stackInstance: undefined,
+  host: undefined,
 };
 
 /**

@@ -15,6 +15,7 @@ const namespaceOutputs: OutputSlots<NamespaceOutputs> = {
   adopt: undefined,
   managedBy: undefined,
   stackInstance: undefined,
+  host: undefined,
 };
 
 /**

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProviderKind, ResourceKind } from "../provider/kinds";
+import type { HostInputs } from "../provider/schema/host";
 import type { References } from "../provider/schema/references";
 import { declareReferences, withDeclaredDependencies } from "./registry";
 
@@ -75,6 +76,14 @@ export function stackInstance(): pulumi.Output<string> {
  * references function, the one `check` claims with), and records what it makes itself.
  */
 export abstract class NetnsResource extends DynamicResource {
+  /**
+   * The machine it lives on, as given (`host`: address, port, user, pinned host key; secret in
+   * state when the key is); undefined on this machine.
+   */
+  declare public readonly host: pulumi.Output<HostInputs | undefined>;
+  /** Where it lives, without key material: `ssh://USER@ADDRESS:PORT`; undefined on this machine. */
+  declare public readonly machine: pulumi.Output<string | undefined>;
+
   constructor(
     kind: ResourceKind,
     name: string,
@@ -85,7 +94,7 @@ export abstract class NetnsResource extends DynamicResource {
     super(
       kind,
       name,
-      { ...props, stackInstance: stackInstance() },
+      { host: undefined, machine: undefined, ...props, stackInstance: stackInstance() },
       withDeclaredDependencies(opts, references.uses),
     );
     declareReferences(references, this);

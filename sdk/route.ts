@@ -18,6 +18,7 @@ const routeOutputs: OutputSlots<RouteOutputs> = {
   adopt: undefined,
   managedBy: undefined,
   stackInstance: undefined,
+  host: undefined,
 };
 
 /**

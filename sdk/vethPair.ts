@@ -15,6 +15,7 @@ const vethPairOutputs: OutputSlots<VethPairOutputs> = {
   adopt: undefined,
   managedBy: undefined,
   stackInstance: undefined,
+  host: undefined,
 };
 
 /**

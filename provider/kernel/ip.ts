@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { classifyKernelFailure } from "./errors";
+import { currentHost, type Host } from "./host";
 import { execaRunner, type CommandResult, type Runner } from "./runner";
 
 /**
@@ -225,9 +226,15 @@ function netnsArgs(netns: string | undefined): string[] {
   return ["-n", netns];
 }
 
-let shared: Ip | undefined;
+const perHost = new WeakMap<Host, Ip>();
 
-/** The process-wide {@link Ip} on {@link execaRunner}, the default for every kernel function. */
+/**
+ * The {@link Ip} of the current host (host.ts `currentHost`: the local machine, on
+ * {@link execaRunner}, unless a handler runs on another), the default for every kernel function.
+ */
 export function defaultIp(): Ip {
-  return (shared ??= new Ip());
+  const host = currentHost();
+  let ip = perHost.get(host);
+  if (ip === undefined) perHost.set(host, (ip = new Ip(host.runner)));
+  return ip;
 }

@@ -1,6 +1,6 @@
-import { stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { NotFoundError } from "./errors";
+import { currentHost } from "./host";
 import { assertBatchSafe, assertNetnsName, defaultIp, type Ip } from "./ip";
 import { recordClaim, recordRead, recordRelease, recordRemove, recordWrite, RECORDS_ROOT } from "./records";
 
@@ -79,9 +79,10 @@ export async function netnsIdentity(
 ): Promise<NetnsIdentity | undefined> {
   assertNetnsName(name);
   const path = join(runDir, name);
+  const { files } = currentHost();
   try {
-    if ((await statfs(path)).type !== NSFS_MAGIC) return undefined;
-    const s = await stat(path);
+    if ((await files.fsType(path)) !== NSFS_MAGIC) return undefined;
+    const s = await files.stat(path);
     return { inode: s.ino, device: s.dev };
   } catch (e) {
     if (isErrno(e, "ENOENT")) return undefined;
@@ -96,9 +97,10 @@ export async function netnsIdentity(
  */
 export async function netnsIsStaleFile(name: string, runDir = NETNS_RUN_DIR): Promise<boolean> {
   assertNetnsName(name);
+  const { files } = currentHost();
   try {
     const path = join(runDir, name);
-    return (await statfs(path)).type !== NSFS_MAGIC && (await stat(path)).size === 0;
+    return (await files.fsType(path)) !== NSFS_MAGIC && (await files.stat(path)).size === 0;
   } catch (e) {
     if (isErrno(e, "ENOENT")) return false;
     throw e;

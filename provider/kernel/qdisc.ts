@@ -2,6 +2,7 @@
 // kernel's default. The only code that runs `tc`.
 import { readFileSync } from "node:fs";
 import { NotFoundError } from "./errors";
+import { currentHost, localHost, type Host } from "./host";
 import { defaultIp, int, type Ip } from "./ip";
 
 /** A token bucket filter as the kernel keeps it (`tc -j -raw qdisc show` prints exactly these). */
@@ -136,20 +137,36 @@ export function parsePschedHz(text: string): number {
   return resolution === 1000000 && perSecond !== undefined && perSecond > 0 ? perSecond : COARSEST_HZ;
 }
 
-let hz: number | undefined;
+const hzByHost = new WeakMap<Host, number>();
+
+/** Reads the current host's HZ ({@link parsePschedHz}) once, so {@link pschedHz} can answer there. */
+export async function loadPschedHz(): Promise<number> {
+  const host = currentHost();
+  const known = hzByHost.get(host);
+  if (known !== undefined) return known;
+  const hz = await host.files.readFile("/proc/net/psched").then(parsePschedHz, () => COARSEST_HZ);
+  hzByHost.set(host, hz);
+  return hz;
+}
 
 /**
  * The kernel's HZ as tc learns it ({@link parsePschedHz}). A tbf sleeps in steps of 1/HZ, so its
  * bucket must hold what the rate sends in one step. /proc/net/psched is world-readable, so check
  * reads it at preview as any user; where it cannot be read, {@link COARSEST_HZ}, so that a burst
- * passes only if it is enough on every kernel.
+ * passes only if it is enough on every kernel. Another machine's is what {@link loadPschedHz}
+ * read there (check loads it first); before that, {@link COARSEST_HZ}.
  */
 export function pschedHz(): number {
-  if (hz !== undefined) return hz;
+  const host = currentHost();
+  const known = hzByHost.get(host);
+  if (known !== undefined) return known;
+  if (host !== localHost) return COARSEST_HZ;
+  let hz: number;
   try {
     hz = parsePschedHz(readFileSync("/proc/net/psched", "utf8"));
   } catch {
     hz = COARSEST_HZ;
   }
+  hzByHost.set(host, hz);
   return hz;
 }

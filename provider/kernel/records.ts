@@ -2,8 +2,10 @@
 // the objects they describe). A record names the mark of the resource that claimed an object
 // before creating it. It never proves ownership on its own: the object itself must carry the
 // mark (namespaces, links) or the record must agree with what the kernel has (routes).
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+// Records live on the host of the objects they describe (host.ts): every file operation goes
+// through the current host's files.
 import { join } from "node:path";
+import { currentHost } from "./host";
 
 /** Where every record lives. */
 export const RECORDS_ROOT = "/run/pulumi-netns";
@@ -45,14 +47,27 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A temporary file this old on another machine is a dead writer's: no claim takes that long. */
+const REMOTE_TEMP_MAX_AGE_MS = 10 * CLAIM_IN_PROGRESS_MS;
+
 /**
  * Removes the temporary files of writers that died before renaming or removing them (a killed
- * `pulumi up` takes its provider with it): their names carry the writer's pid.
+ * `pulumi up` takes its provider with it): their names carry the writer's pid. On a remote host
+ * that pid is another machine's, so there a temporary file is a dead writer's once it is old.
  */
-async function sweepDeadWriters(dir: string): Promise<void> {
-  for (const file of await readdir(dir)) {
+async function sweepDeadWriters(dir: string, now: number): Promise<void> {
+  const { files, ownsPids } = currentHost();
+  for (const file of await files.readdir(dir)) {
     const pid = /^\.tmp-(\d+)-/.exec(file)?.[1];
-    if (pid !== undefined && !isAlive(Number(pid))) await rm(join(dir, file), { force: true });
+    if (pid === undefined) continue;
+    const path = join(dir, file);
+    const dead = ownsPids
+      ? !isAlive(Number(pid))
+      : await files.stat(path).then(
+          (s) => now - s.mtimeMs > REMOTE_TEMP_MAX_AGE_MS,
+          () => false,
+        );
+    if (dead) await files.remove(path);
   }
 }
 
@@ -60,7 +75,7 @@ async function sweepDeadWriters(dir: string): Promise<void> {
 export async function recordRead(dir: string, file: string): Promise<OwnershipRecord | undefined> {
   assertFileName(file);
   try {
-    return decodeRecord(await readFile(join(dir, file), "utf8"));
+    return decodeRecord(await currentHost().files.readFile(join(dir, file)));
   } catch (e) {
     if (isErrno(e, "ENOENT")) return undefined;
     throw e;
@@ -70,10 +85,11 @@ export async function recordRead(dir: string, file: string): Promise<OwnershipRe
 /** Writes `dir/file` (a temporary file renamed over it, so a reader never sees half a record). */
 export async function recordWrite(dir: string, file: string, record: OwnershipRecord): Promise<void> {
   assertFileName(file);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const { files } = currentHost();
+  await files.mkdirp(dir);
   const tmp = tmpName(dir);
-  await writeFile(tmp, encodeRecord(record), { mode: 0o644 });
-  await rename(tmp, join(dir, file));
+  await files.writeFile(tmp, encodeRecord(record));
+  await files.rename(tmp, join(dir, file));
 }
 
 /**
@@ -90,23 +106,24 @@ export async function recordClaim(
   now = Date.now(),
 ): Promise<{ claimed: true } | { claimed: false; owner: string }> {
   assertFileName(file);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  await sweepDeadWriters(dir);
+  const { files } = currentHost();
+  await files.mkdirp(dir);
+  await sweepDeadWriters(dir, now);
   const target = join(dir, file);
   const tmp = tmpName(dir);
-  await writeFile(tmp, encodeRecord(record), { mode: 0o644 });
+  await files.writeFile(tmp, encodeRecord(record));
   try {
-    await link(tmp, target);
+    await files.link(tmp, target);
     return { claimed: true };
   } catch (e) {
     if (!isErrno(e, "EEXIST")) throw e;
-    const owner = decodeRecord(await readFile(target, "utf8")).mark;
-    const age = now - (await stat(target)).mtimeMs;
+    const owner = decodeRecord(await files.readFile(target)).mark;
+    const age = now - (await files.stat(target)).mtimeMs;
     if (owner !== record.mark && age < CLAIM_IN_PROGRESS_MS) return { claimed: false, owner };
-    await rename(tmp, target);
+    await files.rename(tmp, target);
     return { claimed: true };
   } finally {
-    await rm(tmp, { force: true });
+    await files.remove(tmp);
   }
 }
 
@@ -118,7 +135,7 @@ export async function recordRelease(dir: string, file: string, mark: string): Pr
 /** Removes `dir/file`; absent is success. */
 export async function recordRemove(dir: string, file: string): Promise<void> {
   assertFileName(file);
-  await rm(join(dir, file), { force: true });
+  await currentHost().files.remove(join(dir, file));
 }
 
 /** A record as {@link recordList} finds it: with the time it was last written. */
@@ -133,9 +150,10 @@ export const isFreshClaim = (modifiedMs: number, now = Date.now()): boolean =>
 
 /** Every record in `dir` by file name (temporary files left out); an absent directory has none. */
 export async function recordList(dir: string): Promise<Map<string, ListedRecord>> {
+  const host = currentHost().files;
   let files: string[];
   try {
-    files = await readdir(dir);
+    files = await host.readdir(dir);
   } catch (e) {
     if (isErrno(e, "ENOENT")) return new Map();
     throw e;
@@ -143,7 +161,7 @@ export async function recordList(dir: string): Promise<Map<string, ListedRecord>
   const found = new Map<string, ListedRecord>();
   for (const file of files.filter((f) => !f.startsWith(".tmp-")).sort()) {
     try {
-      const modifiedMs = (await stat(join(dir, file))).mtimeMs;
+      const modifiedMs = (await host.stat(join(dir, file))).mtimeMs;
       const record = await recordRead(dir, file);
       if (record) found.set(file, { ...record, modifiedMs });
     } catch (e) {

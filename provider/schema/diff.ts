@@ -60,8 +60,24 @@ export const comparedElsewhere: Field = { action: "update", compare: "elsewhere"
  */
 export type DiffRules<S extends z.ZodType> = { readonly [K in keyof z.input<S>]-?: Field };
 
-/** The rules of the inputs every resource carries (see provider/ownership.ts). */
-export const ownershipRules = { adopt: update, managedBy: update, stackInstance: update } as const;
+/** Which machine a `host` input names (schema/host.ts): its address and port; unset, this one. */
+export function machineOf(host: unknown): string {
+  if (typeof host !== "object" || host === null) return "local";
+  const { address, port } = host as { address?: unknown; port?: unknown };
+  return `${String(address)}:${String(port ?? 22)}`;
+}
+
+/**
+ * The rules of the inputs every resource carries (see provider/ownership.ts). Moving a resource
+ * to another machine replaces it (made there, deleted here); a new user, key or pinned host key
+ * for the same machine is an update, which changes nothing in the kernel.
+ */
+export const ownershipRules = {
+  adopt: update,
+  managedBy: update,
+  stackInstance: update,
+  host: updateUnless((prev, next) => machineOf(prev) !== machineOf(next)),
+} as const;
 
 type Shape = Record<string, z.ZodType>;
 

@@ -1,3 +1,4 @@
+import { hostField } from "./host";
 import { z } from "zod";
 import {
   addressList,
@@ -21,6 +22,7 @@ import {
   type DiffRules,
   type InputDiff,
   mayEqual,
+  ownershipRules,
   replace,
   resolveObject,
   result,
@@ -74,6 +76,7 @@ export const lanSchema = z
     managedBy: managedByField,
     /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
     stackInstance: stackInstanceField,
+    host: hostField,
   })
   .superRefine(
     (value, ctx) => {
@@ -218,8 +221,9 @@ const lanRules: DiffRules<typeof lanSchema> = {
   mtu: update,
   // Per host, below: a host re-made is part of the Lan's update, never a replacement of the Lan.
   hosts: comparedElsewhere,
-  managedBy: update,
-  stackInstance: update,
+  managedBy: ownershipRules.managedBy,
+  stackInstance: ownershipRules.stackInstance,
+  host: ownershipRules.host,
 };
 
 /**

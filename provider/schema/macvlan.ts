@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostField } from "./host";
 import {
   adoptField,
   interfaceName,
@@ -76,6 +77,8 @@ export const macvlanShape = {
   managedBy: managedByField,
   /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
   stackInstance: stackInstanceField,
+  /** The machine it lives on, over SSH; unset: this one. Moving it replaces it. */
+  host: hostField,
 };
 
 /** `ip link add name X link PARENT [netns N] type macvlan mode M`. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostField } from "./host";
 import {
   adoptField,
   type Known,
@@ -23,6 +24,8 @@ export const namespaceSchema = z.strictObject({
   managedBy: managedByField,
   /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
   stackInstance: stackInstanceField,
+  /** The machine it lives on, over SSH; unset: this one. Moving it replaces it. */
+  host: hostField,
 });
 
 /** What users write (the SDK wraps each field in `pulumi.Input`). */

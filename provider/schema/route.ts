@@ -10,6 +10,7 @@
  */
 import { canonicalAddress, canonicalCidr, formatAddress, parseAddress, type Family } from "../address";
 import { z } from "zod";
+import { hostField } from "./host";
 import {
   adoptField,
   cidrProblems,
@@ -155,6 +156,8 @@ export const routeSchema = z
     managedBy: managedByField,
     /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
     stackInstance: stackInstanceField,
+    /** The machine it lives on, over SSH; unset: this one. Moving it replaces it. */
+    host: hostField,
   })
   .superRefine(
     (value, ctx) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostField } from "./host";
 import {
   adoptField,
   interfaceNameProblems,
@@ -38,6 +39,8 @@ export const vethPairSchema = z
     managedBy: managedByField,
     /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
     stackInstance: stackInstanceField,
+    /** The machine it lives on, over SSH; unset: this one. Moving it replaces it. */
+    host: hostField,
   })
   .superRefine(
     (value, ctx) => {
