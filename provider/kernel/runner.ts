@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { execa } from "execa";
+import { execa, execaSync } from "execa";
 
 /** What a finished command printed and how it exited. */
 export interface CommandResult {
@@ -19,7 +19,14 @@ export interface CommandResult {
 export type Runner = (
   file: string,
   args: readonly string[],
-  options?: { readonly input?: string },
+  options?: {
+    readonly input?: string;
+    /**
+     * Discard stdout and stderr instead of collecting them: for a program that leaves a child
+     * holding them open (`ssh -f`), whose end would otherwise never come.
+     */
+    readonly ignoreOutput?: boolean;
+  },
 ) => Promise<CommandResult>;
 
 /** Thrown by {@link execaRunner} when the program could not be started. */
@@ -51,6 +58,7 @@ export const execaRunner: Runner = async (file, args, options) => {
     stripFinalNewline: false,
     env: { LC_ALL: "C" },
     ...(options?.input !== undefined ? { input: options.input } : { stdin: "ignore" as const }),
+    ...(options?.ignoreOutput ? { stdout: "ignore" as const, stderr: "ignore" as const } : {}),
   });
   let exitCode = result.exitCode;
   if (exitCode === undefined) {
@@ -59,3 +67,19 @@ export const execaRunner: Runner = async (file, args, options) => {
   }
   return { stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? ""), exitCode };
 };
+
+/**
+ * Runs a program to its end synchronously, its output discarded, and gives its exit code
+ * (undefined: it could not start, or was killed or timed out). Only for process-exit handlers,
+ * where nothing asynchronous runs any more; no shell.
+ */
+export function runToEndSync(file: string, args: readonly string[], timeoutMs: number): number | undefined {
+  const result = execaSync(file, args, {
+    reject: false,
+    shell: false,
+    stdio: "ignore",
+    timeout: timeoutMs,
+    env: { LC_ALL: "C" },
+  });
+  return result.exitCode;
+}

@@ -1,15 +1,13 @@
 // Another machine, reached with OpenSSH's own client through execa: no agent of ours runs there,
 // and one multiplexed connection (ControlMaster) per host per provider process carries every
 // command, so a command costs a channel on an open connection, not a handshake.
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { quote } from "shell-quote";
 import { commandFiles, type Host, type HostFiles } from "./host";
-import { SpawnError, type CommandResult, type Runner } from "./runner";
+import { execaRunner, runToEndSync, SpawnError, type CommandResult, type Runner } from "./runner";
 
 /** How to reach a machine: what a resource's `host` input holds, resolved. */
 export interface SshEndpoint {
@@ -118,13 +116,10 @@ function sweepDeadProcesses(): void {
       for (const host of readdirSync(dir)) {
         const socket = join(dir, host, "c");
         if (existsSync(socket)) {
-          spawnSync(
+          runToEndSync(
             "ssh",
             ["-F", "none", "-o", `ControlPath=${socket}`, "-O", "exit", "pulumi-netns-target"],
-            {
-              stdio: "ignore",
-              timeout: 5_000,
-            },
+            5_000,
           );
         }
       }
@@ -246,7 +241,7 @@ export class SshHost implements Host {
 
   private async login(log: string): Promise<void> {
     // -f forks once authenticated; its log goes to a file, as the forked master keeps no pipe of ours open.
-    const result = await execa(
+    const result = await execaRunner(
       "ssh",
       [
         ...this.base,
@@ -265,12 +260,9 @@ export class SshHost implements Host {
         "--",
         this.endpoint.address,
       ],
-      { reject: false, stdio: "ignore", env: { LC_ALL: "C" } },
+      { ignoreOutput: true },
     );
     if (result.exitCode === 0) return;
-    if (result.exitCode === undefined && result.code === "ENOENT") {
-      throw new SpawnError("ssh", "ENOENT", { cause: result.cause });
-    }
     throw new HostConnectionError(this.label, undefined, this.masterLog());
   }
 
@@ -325,9 +317,8 @@ export class SshHost implements Host {
 
   /** Whether the master still runs (`ssh -O check`). */
   private async masterAlive(): Promise<boolean> {
-    const check = await execa("ssh", [...this.base, "-O", "check", "--", this.endpoint.address], {
-      reject: false,
-      stdio: "ignore",
+    const check = await execaRunner("ssh", [...this.base, "-O", "check", "--", this.endpoint.address], {
+      ignoreOutput: true,
     });
     return check.exitCode === 0;
   }
@@ -343,31 +334,17 @@ export class SshHost implements Host {
 
   private async once(argv: readonly string[], input: string | undefined): Promise<CommandResult> {
     const remote = remoteCommandLine(argv);
-    const result = await execa(
+    return execaRunner(
       "ssh",
       [...this.base, "-o", "ControlMaster=no", "--", this.endpoint.address, remote],
-      {
-        reject: false,
-        stripFinalNewline: false,
-        env: { LC_ALL: "C" },
-        ...(input !== undefined ? { input } : { stdin: "ignore" as const }),
-      },
+      input !== undefined ? { input } : {},
     );
-    if (result.exitCode === undefined) {
-      if (result.code === "ENOENT") throw new SpawnError("ssh", "ENOENT", { cause: result.cause });
-      return { stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? ""), exitCode: 255 };
-    }
-    return {
-      stdout: String(result.stdout ?? ""),
-      stderr: String(result.stderr ?? ""),
-      exitCode: result.exitCode,
-    };
   }
 
   /** Ends the master connection (`ssh -O exit`); synchronous, for the process's exit. */
   closeSync(): void {
     if (this.opening === undefined) return;
-    spawnSync("ssh", [...this.base, "-O", "exit", "--", this.endpoint.address], { stdio: "ignore" });
+    runToEndSync("ssh", [...this.base, "-O", "exit", "--", this.endpoint.address], 5_000);
     this.forget();
   }
 }
