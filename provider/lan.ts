@@ -19,7 +19,6 @@ import {
   netnsAddLine,
   netnsClaimMark,
   netnsDeleteLine,
-  netnsExists,
   netnsIsStaleFile,
   netnsIdentity,
   netnsReadMark,
@@ -251,12 +250,20 @@ async function build(
   const mark = ownerMark(inputs);
   const hosts = lanHostSpecs(inputs).filter((h) => keys.includes(h.key));
   const added: { name: string; mark: string }[] = [];
-  // Only what exists is deleted: the batch that failed may have stopped before adding the rest.
-  const undo = async () => {
-    const made = await pool(added, 8, async (a) => ((await netnsExists(a.name)) ? [a.name] : []));
-    await hostBatch(made.flat().map(netnsDeleteLine));
-    for (const a of added) await netnsReleaseMark(a.name, a.mark);
-  };
+  // What this call added, each proven ours as delete proves it (the batch that failed may have
+  // stopped before adding the rest, or met a name someone took meanwhile).
+  const undo = () =>
+    remove(
+      added.map((a) => ({
+        name: a.name,
+        marks: [a.mark],
+        what: a.name === inputs.namespace ? describeHub(a.name) : describeHost(a.name),
+      })),
+      lanGroups(
+        mark,
+        hosts.map((h) => h.key),
+      ),
+    );
   try {
     const root: string[][] = [];
     const claim = async (name: string, owner: string) => {
