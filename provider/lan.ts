@@ -14,7 +14,7 @@ import {
   type NamespaceLink,
   type NamespaceView,
 } from "./kernel/lan";
-import { linkAddLine, linkOwnership, linkSetAlias, linkSetUp } from "./kernel/link";
+import { linkAddLine, linkOwnership, linkSetAlias, linkSetNoLinkLocal, linkSetUp } from "./kernel/link";
 import {
   netnsAddLine,
   netnsClaimMark,
@@ -47,6 +47,8 @@ export interface LanHostOutputs {
   readonly macAddress: string;
   /** The IPv4 default route's gateway, if the namespace has one. */
   readonly gateway?: string;
+  /** Whether the kernel makes the host end an IPv6 link-local address (its `addrgenmode` is not `none`). */
+  readonly ipv6LinkLocal: boolean;
 }
 
 /** What a Lan keeps in state: its inputs, and each host as the kernel has it. */
@@ -54,6 +56,7 @@ export interface LanOutputs extends Omit<Owned, "adopt"> {
   readonly namespace: string;
   readonly bridge: string;
   readonly mtu?: number;
+  readonly ipv6LinkLocal?: boolean;
   readonly bridgeMacAddress: string;
   readonly hosts: Record<string, LanHostOutputs>;
 }
@@ -174,7 +177,8 @@ function hostLines(inputs: Inputs, host: LanHostSpec, view: NamespaceView | unde
     up: true,
     mtu: host.mtu,
   };
-  const lines = [...loopbackLines(view, mark), ...convergeLines(end, observed(view, host.interface), mark)];
+  const lines = [...loopbackLines(view, mark), ...linkLocalLines(host, view?.links.get(host.interface))];
+  lines.push(...convergeLines(end, observed(view, host.interface), mark));
   const had = view?.gateway;
   if (host.gateway !== undefined && host.gateway !== had) {
     lines.push(defaultRouteReplaceLine(host.gateway, host.interface));
@@ -184,7 +188,21 @@ function hostLines(inputs: Inputs, host: LanHostSpec, view: NamespaceView | unde
   return lines;
 }
 
-function hostOutputs(host: LanHostSpec, view: NamespaceView): LanHostOutputs {
+/**
+ * Turns off the host end's IPv6 link-local address when the Lan wants none: before the end first
+ * comes up, or, on an end found up (a create resumed), also dropping the address it already made.
+ */
+function linkLocalLines(host: LanHostSpec, end: NamespaceLink | undefined): string[][] {
+  if (host.linkLocal || end?.state.ipv6AddrGenMode === "none") return [];
+  const lines = [linkSetNoLinkLocal(host.interface)];
+  if (end?.state.adminUp) lines.push(["address", "flush", "dev", host.interface, "scope", "link"]);
+  return lines;
+}
+
+function hostOutputs(
+  host: Pick<LanHostSpec, "key" | "interface" | "port">,
+  view: NamespaceView,
+): LanHostOutputs {
   const end = view.links.get(host.interface);
   if (!end)
     throw new Error(
@@ -197,6 +215,7 @@ function hostOutputs(host: LanHostSpec, view: NamespaceView): LanHostOutputs {
     mtu: end.state.mtu,
     macAddress: end.state.mac ?? "",
     ...(view.gateway !== undefined ? { gateway: view.gateway } : {}),
+    ipv6LinkLocal: end.state.ipv6AddrGenMode !== "none",
   };
 }
 
@@ -334,6 +353,7 @@ function lanOutputs(
     namespace: inputs.namespace,
     bridge: inputs.bridge,
     ...(inputs.mtu !== undefined ? { mtu: inputs.mtu } : {}),
+    ...(inputs.ipv6LinkLocal !== undefined ? { ipv6LinkLocal: inputs.ipv6LinkLocal } : {}),
     bridgeMacAddress,
     hosts,
     managedBy: inputs.managedBy,
@@ -367,6 +387,25 @@ async function remove(
   });
   await hostBatch(doomed.map(netnsDeleteLine));
   for (const { name, marks } of targets) for (const mark of marks) await netnsReleaseMark(name, mark);
+}
+
+/**
+ * Deletes, in one hub batch, the ports of the hosts `keys` that carry their host's mark under one
+ * of `marks`. The kernel deletes a namespace's links in the background after `ip netns delete`
+ * returns, so a host re-made at once would find its old port still on the bridge; deleting a veth
+ * end deletes its peer at once.
+ */
+async function unplug(olds: LanOutputs, keys: readonly string[], marks: readonly string[]) {
+  if (keys.length === 0) return;
+  const hub = await namespaceView(olds.namespace);
+  if (!hub) return;
+  const lines = keys.flatMap((key) => {
+    const port = olds.hosts[key]?.port;
+    const state = port === undefined ? undefined : hub.links.get(port)?.state;
+    if (!state || !marks.some((m) => linkOwnership(state, hostMark(m, key)) !== "foreign")) return [];
+    return [["link", "delete", "dev", state.name]];
+  });
+  if (lines.length > 0) await namespaceApply(olds.namespace, lines);
 }
 
 const lanProvider: pulumi.dynamic.ResourceProvider = {
@@ -432,10 +471,7 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
         !port.state.adminUp
       )
         return;
-      hosts[key] = hostOutputs(
-        { key, interface: had.interface, port: had.port, addresses: [], mtu: undefined, gateway: undefined },
-        judged.view,
-      );
+      hosts[key] = hostOutputs({ key, interface: had.interface, port: had.port }, judged.view);
     });
     const sorted = Object.fromEntries(
       Object.keys(hosts)
@@ -454,6 +490,7 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
     const oldMark = ownerMark(olds);
     const newMark = ownerMark(news);
     const gone = [...plan.remove, ...plan.remake];
+    await unplug(olds, gone, [oldMark, newMark]);
     await remove(
       gone.map((key) => ({
         name: key,

@@ -12,6 +12,7 @@ const lanOutputs: OutputSlots<LanOutputs> = {
   namespace: undefined,
   bridge: undefined,
   mtu: undefined,
+  ipv6LinkLocal: undefined,
   bridgeMacAddress: undefined,
   hosts: undefined,
   managedBy: undefined,

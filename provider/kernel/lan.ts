@@ -19,14 +19,23 @@ export interface NamespaceView {
   readonly gateway: string | undefined;
 }
 
-/** Parses the two outputs of {@link namespaceApply}'s read-back: `address show`, `route show default`. */
+/**
+ * Parses the three outputs of {@link namespaceApply}'s read-back: `link show` (which alone carries
+ * IPv6 settings such as `addrgenmode`), `address show`, `route show default`.
+ */
 export function parseNamespaceView(values: readonly unknown[]): NamespaceView {
-  const [addresses, routes] = values.slice(-2);
-  if (!Array.isArray(addresses)) throw new Error("ip -j -batch: expected the read-back of `address show`");
-  const links = new Map<string, NamespaceLink>();
+  const [details, addresses, routes] = values.slice(-3);
+  if (!Array.isArray(details) || !Array.isArray(addresses)) {
+    throw new Error("ip -j -batch: expected the read-back of `link show` and `address show`");
+  }
+  const addressesByName = new Map<string, string[]>();
   for (const raw of addresses) {
     const [state] = parseLinks([raw]);
-    if (state) links.set(state.name, { state, addresses: parseAddresses([raw]).sort() });
+    if (state) addressesByName.set(state.name, parseAddresses([raw]).sort());
+  }
+  const links = new Map<string, NamespaceLink>();
+  for (const state of parseLinks(details)) {
+    links.set(state.name, { state, addresses: addressesByName.get(state.name) ?? [] });
   }
   return { links, gateway: parseDefaultGateway(routes) };
 }
@@ -35,7 +44,8 @@ export function parseNamespaceView(values: readonly unknown[]): NamespaceView {
  * Runs `lines` in namespace `netns` and then reads every link there with its addresses, and its
  * default route, in the same process; ip stops at the first failing line and the error names it.
  * A missing namespace raises NotFoundError (`missing: "netns"`).
- * Equivalent to: `ip -j -N -d -n NS -batch -` with LINES..., `address show`, `route show default`.
+ * Equivalent to: `ip -j -N -d -n NS -batch -` with LINES..., `link show`, `address show`,
+ * `route show default`.
  */
 export async function namespaceApply(
   netns: string,
@@ -44,7 +54,7 @@ export async function namespaceApply(
 ): Promise<NamespaceView> {
   const values = await ip.batchJson(
     netns,
-    [...lines, ["address", "show"], defaultRouteShowLine()],
+    [...lines, ["link", "show"], ["address", "show"], defaultRouteShowLine()],
     ["-N", "-d"],
   );
   return parseNamespaceView(values);
@@ -53,7 +63,7 @@ export async function namespaceApply(
 /**
  * Reads namespace `netns` as {@link namespaceApply} does, changing nothing; undefined when the
  * namespace does not exist.
- * Equivalent to: `ip -j -N -d -n NS -batch -` with `address show`, `route show default`.
+ * Equivalent to: `ip -j -N -d -n NS -batch -` with `link show`, `address show`, `route show default`.
  */
 export async function namespaceView(netns: string, ip: Ip = defaultIp()): Promise<NamespaceView | undefined> {
   try {

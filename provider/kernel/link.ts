@@ -57,6 +57,8 @@ export interface LinkState {
   readonly alias: string | undefined;
   /** Numeric device group (0 is `default`). */
   readonly group: number;
+  /** How the kernel makes the link's IPv6 link-local address: `eui64`, `none` (makes none), ... */
+  readonly ipv6AddrGenMode: string | undefined;
   readonly bridge?: BridgeInfo;
   readonly tun?: TunInfo;
   readonly veth?: VethPeer;
@@ -239,6 +241,7 @@ function parseLink(raw: unknown): LinkState {
     master: str(raw.master),
     alias: alias === "" ? undefined : alias,
     group: parseGroup(raw.group),
+    ipv6AddrGenMode: str(raw.inet6_addr_gen_mode),
     ...(kind === "bridge" ? { bridge: parseBridgeInfo(data) } : {}),
     ...(kind === "tun" ? { tun: parseTunInfo(data) } : {}),
     ...(kind === "veth" ? { veth: lowerOf(raw) } : {}),
@@ -450,6 +453,20 @@ export const linkSetAddress = (name: string, mac: string): string[] => [
 
 /** Equivalent to: `ip link set dev NAME up`. */
 export const linkSetUp = (name: string): string[] => ["link", "set", "dev", name, "up"];
+
+/**
+ * Equivalent to: `ip link set dev NAME addrgenmode none`: the link gets no IPv6 link-local address
+ * when it next comes up. The kernel refuses the setting in `link add` (EAFNOSUPPORT), and on a link
+ * already up it keeps the address it made, so this goes between the add and the first up.
+ */
+export const linkSetNoLinkLocal = (name: string): string[] => [
+  "link",
+  "set",
+  "dev",
+  name,
+  "addrgenmode",
+  "none",
+];
 
 /** Equivalent to: `ip link set dev NAME down`. */
 export const linkSetDown = (name: string): string[] => ["link", "set", "dev", name, "down"];

@@ -73,6 +73,14 @@ export const lanSchema = z
     mtu: orUnknown(mtu).optional(),
     /** The hosts, keyed by the name of the namespace each gets. */
     hosts: orUnknown(z.record(namespaceName, orUnknown(lanHostSchema))).default({}),
+    /**
+     * Whether the hosts' interfaces get an IPv6 link-local address. Default: only when some host
+     * has an IPv6 address. Each one's duplicate detection, router solicitations and MLD reports are
+     * multicast the bridge floods to every port, so N hosts coming up make N² copies: at 1,000
+     * hosts, 1.8 million packets the kernel drops (docs/BENCHMARKS.md). Changing it re-makes every
+     * host.
+     */
+    ipv6LinkLocal: orUnknown(z.boolean()).optional(),
     managedBy: managedByField,
     /** The owning stack's instance id, from the SDK's StackInstance resource; part of the mark. */
     stackInstance: stackInstanceField,
@@ -134,10 +142,22 @@ export interface LanHostSpec {
   readonly addresses: readonly string[];
   readonly mtu: number | undefined;
   readonly gateway: string | undefined;
+  /** Whether its interface has an IPv6 link-local address (the Lan's `ipv6LinkLocal`). */
+  readonly linkLocal: boolean;
+}
+
+/** The Lan's `ipv6LinkLocal`, defaulted: on when any host has an IPv6 address. */
+export function lanLinkLocal(inputs: { hosts?: unknown; ipv6LinkLocal?: unknown }): boolean {
+  if (typeof inputs.ipv6LinkLocal === "boolean") return inputs.ipv6LinkLocal;
+  return Object.values(asRecord(inputs.hosts)).some((host) => {
+    const addresses = asRecord(host).addresses;
+    return Array.isArray(addresses) && addresses.some((a) => typeof a === "string" && a.includes(":"));
+  });
 }
 
 /** Every host of resolved inputs, with its defaults applied, in key order. */
-export function lanHostSpecs(inputs: Pick<LanResolved, "hosts" | "mtu">): LanHostSpec[] {
+export function lanHostSpecs(inputs: Pick<LanResolved, "hosts" | "mtu" | "ipv6LinkLocal">): LanHostSpec[] {
+  const linkLocal = lanLinkLocal(inputs);
   return Object.keys(inputs.hosts)
     .sort()
     .map((key) => {
@@ -149,6 +169,7 @@ export function lanHostSpecs(inputs: Pick<LanResolved, "hosts" | "mtu">): LanHos
         addresses: host.addresses ?? [],
         mtu: host.mtu ?? inputs.mtu,
         gateway: host.gateway,
+        linkLocal,
       };
     });
 }
@@ -178,10 +199,11 @@ export interface LanPlan {
  */
 export function planLan(
   olds: { hosts?: unknown; mtu?: unknown },
-  news: { hosts?: unknown; mtu?: unknown },
+  news: { hosts?: unknown; mtu?: unknown; ipv6LinkLocal?: unknown },
 ): LanPlan {
   const prevHosts = asRecord(olds.hosts);
   const nextHosts = asRecord(news.hosts);
+  const linkLocal = lanLinkLocal(news);
   const plan: LanPlan = { add: [], remove: [], remake: [], change: [], paths: [] };
   const keys = [...new Set([...Object.keys(prevHosts), ...Object.keys(nextHosts)])].sort();
   for (const key of keys) {
@@ -205,6 +227,11 @@ export function planLan(
     // Outputs keep the gateway the kernel has; none read back and none wanted are the same.
     const acc: Accumulator = { replaces: [], updates: [] };
     compareFields(acc, hostRules, ["hosts", key], prev, next);
+    // Outputs from before the setting existed say nothing; a refresh reads what the kernel has.
+    const had = asRecord(prevHosts[key]).ipv6LinkLocal;
+    if (typeof had === "boolean" && had !== linkLocal) {
+      acc.replaces.push(formatPath(["hosts", key, "ipv6LinkLocal"]));
+    }
     if (acc.replaces.length > 0) plan.remake.push(key);
     else if (acc.updates.length > 0) plan.change.push(key);
     plan.paths.push(...acc.replaces, ...acc.updates);
@@ -221,6 +248,7 @@ const lanRules: DiffRules<typeof lanSchema> = {
   mtu: update,
   // Per host, below: a host re-made is part of the Lan's update, never a replacement of the Lan.
   hosts: comparedElsewhere,
+  ipv6LinkLocal: comparedElsewhere,
   managedBy: ownershipRules.managedBy,
   stackInstance: ownershipRules.stackInstance,
   host: ownershipRules.host,
@@ -237,6 +265,14 @@ export function diffLan(olds: unknown, news: unknown): InputDiff {
   const acc: Accumulator = { replaces: [], updates: [] };
   compareFields(acc, lanRules, [], prev, next);
   if (isUnknown(next.hosts)) acc.updates.push("hosts");
-  else acc.updates.push(...planLan(asRecord(olds), { hosts: next.hosts, mtu: next.mtu }).paths);
+  else if (isUnknown(next.ipv6LinkLocal)) acc.updates.push("ipv6LinkLocal");
+  else {
+    const plan = planLan(asRecord(olds), {
+      hosts: next.hosts,
+      mtu: next.mtu,
+      ipv6LinkLocal: next.ipv6LinkLocal,
+    });
+    acc.updates.push(...plan.paths);
+  }
   return result(acc, () => mayEqual(prev.namespace, next.namespace));
 }

@@ -118,6 +118,49 @@ describe("Lan provider against the kernel", { concurrency: false }, () => {
     assert.deepEqual(ours(), []);
   });
 
+  test("hosts get an IPv6 link-local address only when the Lan uses IPv6; changing it re-makes them", async (t) => {
+    if (!requireRoot(t)) return;
+    const linkLocals = (ns: string) =>
+      ipJson<{ addr_info?: { local: string; scope: string }[] }[]>([
+        "-n",
+        ns,
+        "-6",
+        "address",
+        "show",
+        "dev",
+        "eth0",
+      ])
+        .flatMap((l) => l.addr_info ?? [])
+        .filter((a) => a.scope === "link")
+        .map((a) => a.local);
+    const inputs = lanInputs("v", [1, 2]);
+    const { id, outs } = await lan.create(inputs);
+    const o = asOutputs(outs);
+    assert.equal(o.hosts[h("v", 1)]?.ipv6LinkLocal, false, "an IPv4-only Lan: none by default");
+    assert.equal(linkOf(h("v", 1), "eth0").inet6_addr_gen_mode, "none");
+    assert.deepEqual(linkLocals(h("v", 1)), [], "the kernel made no fe80:: address");
+    ping(h("v", 1), "10.30.0.2");
+    assert.deepEqual((await lan.read(id, outs)).props, outs, "read agrees");
+
+    const before = linkOf(h("v", 2), "eth0").address;
+    const { diff, result } = await lan.update(id, outs, { ...inputs, ipv6LinkLocal: true });
+    assert.deepEqual(diff.replaces, [], "the Lan itself stays");
+    assert.ok(diff.changes);
+    assert.notEqual(linkOf(h("v", 2), "eth0").address, before, "the host was re-made (a new cable)");
+    assert.equal(linkLocals(h("v", 2)).length, 1, "now it has its link-local address");
+    assert.equal(asOutputs(result.outs).hosts[h("v", 2)]?.ipv6LinkLocal, true);
+    ping(h("v", 1), "10.30.0.2");
+
+    // A host with an IPv6 address turns the default on.
+    const v6 = lanInputs("w", [1], { [h("w", 2)]: { addresses: ["fd00:30::2/64"] } });
+    const made = await lan.create(v6);
+    assert.equal(asOutputs(made.outs).hosts[h("w", 1)]?.ipv6LinkLocal, true);
+    assert.equal(linkLocals(h("w", 1)).length, 1);
+    await lan.delete(made.id, made.outs);
+    await lan.delete(id, result.outs);
+    assert.deepEqual(ours(), []);
+  });
+
   test("a look-alike is refused at create, left alone on delete, dropped by read", async (t) => {
     if (!requireRoot(t)) return;
     ip(["netns", "add", h("l", 2)]);

@@ -53,8 +53,17 @@ describe("parseLinks (recorded ip -j -d output)", () => {
       master: undefined,
       alias: undefined,
       group: 24157,
+      ipv6AddrGenMode: "eui64",
       bridge: { stp: true, vlanFiltering: false, forwardDelay: 4, ageingTime: 0.04 },
     });
+  });
+
+  it("IPv6 addrgenmode as `ip -d link show` prints it", () => {
+    const l = one(
+      '[{"ifindex":2,"ifname":"eth0","flags":["BROADCAST"],"mtu":1500,"group":"default",' +
+        '"inet6_addr_gen_mode":"none","linkinfo":{"info_kind":"veth"}}]',
+    );
+    assert.equal(l.ipv6AddrGenMode, "none");
   });
 
   it("macvlan: its parent (by name here, by ifindex and nsid elsewhere) and its settings as data", () => {

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { UNKNOWN, validate } from "../../../provider/schema/common";
-import { diffLan, lanHostSpecs, lanSchema, planLan, type LanResolved } from "../../../provider/schema/lan";
+import {
+  diffLan,
+  lanHostSpecs,
+  lanLinkLocal,
+  lanSchema,
+  planLan,
+  type LanResolved,
+} from "../../../provider/schema/lan";
 import { type Case, runCases } from "../../helpers/schema";
 
 const managedBy = "proj/dev/Lan/lan";
@@ -23,6 +30,14 @@ const cases: Case[] = [
   },
   { title: "ip keywords as names", input: { ...base, bridge: "dev", hosts: { up: { interface: "type" } } } },
   { title: "unknown hosts", input: { ...base, hosts: UNKNOWN } },
+  { title: "IPv6 link-local asked for", input: { ...base, ipv6LinkLocal: true } },
+  { title: "IPv6 link-local unknown", input: { ...base, ipv6LinkLocal: UNKNOWN } },
+  {
+    title: "IPv6 link-local as a string",
+    input: { ...base, ipv6LinkLocal: "yes" },
+    property: "ipv6LinkLocal",
+    reason: /boolean/u,
+  },
   { title: "an unknown host", input: withHost("h2", UNKNOWN) },
   { title: "an unknown port", input: withHost("h2", { port: UNKNOWN }) },
   {
@@ -79,8 +94,18 @@ describe("lanHostSpecs", () => {
       addresses: ["10.0.0.1/24"],
       mtu: 9000,
       gateway: undefined,
+      linkLocal: false,
     });
     assert.equal(h2?.mtu, 1400);
+  });
+  test("IPv6 link-local: off for an IPv4 Lan, on once a host has an IPv6 address, or as set", () => {
+    assert.equal(lanLinkLocal(resolved(base)), false);
+    assert.equal(lanLinkLocal(resolved(withHost("h2", { addresses: ["fd00::2/64"] }))), true);
+    assert.equal(lanLinkLocal(resolved({ ...base, ipv6LinkLocal: true })), true);
+    assert.equal(
+      lanLinkLocal(resolved({ ...withHost("h2", { addresses: ["fd00::2/64"] }), ipv6LinkLocal: false })),
+      false,
+    );
   });
 });
 
@@ -91,6 +116,7 @@ const h1Out = {
   addresses: ["10.0.0.1/24"],
   mtu: 1500,
   macAddress: "02:00:00:00:00:01",
+  ipv6LinkLocal: false,
 };
 const olds = {
   ...base,
@@ -129,6 +155,17 @@ describe("planLan: per host", () => {
     ]);
     const plan = planLan(olds, news({ h2: { addresses: ["10.0.0.2/24"], port: "p2" } }));
     assert.deepEqual([plan.remake, plan.change, plan.paths], [["h2"], [], ["hosts.h2.port"]]);
+  });
+  test("turning IPv6 link-local on re-makes every host; state from before the setting says nothing", () => {
+    const plan = planLan(olds, news({}, { ipv6LinkLocal: true }));
+    assert.deepEqual(plan.remake, ["h1", "h2"]);
+    assert.deepEqual(plan.paths, ["hosts.h1.ipv6LinkLocal", "hosts.h2.ipv6LinkLocal"]);
+    const older: Partial<typeof h1Out> = { ...h1Out };
+    delete older.ipv6LinkLocal;
+    assert.deepEqual(
+      planLan({ ...olds, hosts: { h1: older } }, news({}, { ipv6LinkLocal: true })).remake,
+      [],
+    );
   });
   test("the Lan's MTU reaches every host that takes it", () => {
     const plan = planLan(olds, news({ h2: { addresses: ["10.0.0.2/24"], mtu: 1500 } }, { mtu: 9000 }));
