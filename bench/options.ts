@@ -12,6 +12,12 @@ export interface BenchOptions {
   /** Skip the two engine rows (pulumi-netns and the no-op floor). */
   readonly skipEngine: boolean;
   /**
+   * The largest N for the rows of 2N+2 fine-grained resources (the CLI project, the Automation API
+   * program, its no-op floor, the bare handlers); above it only the Lan, its floor, Mininet and the
+   * kernel rows run. BENCH_FINE_MAX; default 300, so the opt-in N=1000 row takes minutes, not tens.
+   */
+  readonly fineMax: number;
+  /**
    * Count the `ip` processes of one extra, untimed up/refresh/destroy at the smallest size.
    * Default: on when the smallest size is at least 10 (off for the tiny CI run); BENCH_COUNT_IP=1|0.
    */
@@ -61,6 +67,7 @@ export function readOptions(
     sizes,
     skipMininet: flag(env.BENCH_SKIP_MININET),
     skipEngine: flag(env.BENCH_SKIP_ENGINE),
+    fineMax: env.BENCH_FINE_MAX ? Number(env.BENCH_FINE_MAX) : 300,
     countIp: env.BENCH_COUNT_IP === undefined ? Math.min(...sizes) >= 10 : flag(env.BENCH_COUNT_IP),
     parallel,
     installMininet: env.BENCH_INSTALL_MININET === undefined ? true : flag(env.BENCH_INSTALL_MININET),

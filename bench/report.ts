@@ -88,27 +88,47 @@ export function targets(r: Rows, sizes: readonly number[]): Target[] {
     const [met, detail] = judge(values as number[]);
     return { name, n, met, detail };
   };
-  return [
-    target("up <= Mininet create+teardown", 100, [at("user.up", 100), at("mininet", 100)], ([up, mn]) => [
-      up! <= mn!,
-      `up ${f2(up!)} s vs Mininet ${f2(mn!)} s (${f2(up! / mn!)}x)`,
+  // Judged for both ways of writing the star: one Lan (the README's way for large labs) and 2N+2
+  // fine-grained resources; the toolchain's floor at the same size is shown beside the 2 s targets.
+  const floor = (n: number) => {
+    const v = at("userFloor.up", n);
+    return v === null ? "" : `; the toolchain's floor, one no-op resource: up ${f2(v)} s`;
+  };
+  const floorPreview = (n: number) => {
+    const v = at("userFloor.preview", n);
+    return v === null ? "" : `; floor ${f2(v)} s`;
+  };
+  return (
+    [
+      ["userLan", "one Lan"],
+      ["user", "fine-grained"],
+    ] as const
+  ).flatMap(([id, how]) => [
+    target(
+      `${how}: up <= Mininet create+teardown`,
+      100,
+      [at(`${id}.up`, 100), at("mininet", 100)],
+      ([up, mn]) => [up! <= mn!, `up ${f2(up!)} s vs Mininet ${f2(mn!)} s (${f2(up! / mn!)}x)`],
+    ),
+    target(`${how}: no-op preview <= 2 s`, 100, [at(`${id}.preview`, 100)], ([p]) => [
+      p! <= 2,
+      `preview ${f2(p!)} s${floorPreview(100)}`,
     ]),
-    target("no-op preview <= 2 s", 100, [at("user.preview", 100)], ([p]) => [p! <= 2, `preview ${f2(p!)} s`]),
-    target("destroy <= up", 100, [at("user.destroy", 100), at("user.up", 100)], ([d, up]) => [
+    target(`${how}: destroy <= up`, 100, [at(`${id}.destroy`, 100), at(`${id}.up`, 100)], ([d, up]) => [
       d! <= up!,
       `destroy ${f2(d!)} s vs up ${f2(up!)} s`,
     ]),
-    target("up <= 2 s", 1, [at("user.up", 1)], ([up]) => [up! <= 2, `up ${f2(up!)} s`]),
+    target(`${how}: up <= 2 s`, 1, [at(`${id}.up`, 1)], ([up]) => [up! <= 2, `up ${f2(up!)} s${floor(1)}`]),
     target(
-      "up at N=1000 <= 11x up at N=100",
+      `${how}: up at N=1000 <= 11x up at N=100`,
       1000,
-      [at("user.up", 1000), at("user.up", 100)],
+      [at(`${id}.up`, 1000), at(`${id}.up`, 100)],
       ([big, small]) => [
         big! <= 11 * small!,
         `${f2(big!)} s vs 11 x ${f2(small!)} = ${f2(11 * small!)} s (${f2(big! / small!)}x)`,
       ],
     ),
-  ];
+  ]);
 }
 
 function cell(row: Row, n: number): string {

@@ -23,7 +23,7 @@ import { netnsNames, rootLinkNames, run, sweep } from "./proc";
 import { netnsStar, noopStar } from "./programs";
 import { growth, markdownTable, Rows, targets, textTable } from "./report";
 import { star, uniquePrefix } from "./topology";
-import { userPathStar, type UserPathFigures } from "./userPath";
+import { floorProject, userPathStar, type UserPathFigures } from "./userPath";
 
 const prefixes = new Set<string>();
 
@@ -183,21 +183,42 @@ async function measureSize(
     await settle(n);
   }
   if (opts.skipEngine) return;
-  log(`N=${n}: pulumi CLI on the TypeScript project (the user's path)`);
-  {
-    const p = fresh();
-    try {
-      userRows(r, n, await userPathStar(p, n, () => pingAcrossExampleStar(p, n)));
-    } finally {
-      await sweep(p);
-    }
-  }
-  await settle(n);
   log(`N=${n}: pulumi CLI on the same project, the star as one Lan`);
   {
     const p = fresh();
     try {
       userRows(r, n, await userPathStar(p, n, () => pingAcrossExampleStar(p, n), true), true);
+    } finally {
+      await sweep(p);
+    }
+  }
+  await settle(n);
+  log(`N=${n}: pulumi CLI on one no-op resource holding the Lan's inputs (the toolchain's floor)`);
+  {
+    const f = await userPathStar(fresh(), n, undefined, false, floorProject);
+    r.set("userFloor.up", "toolchain floor, one no-op resource: up", "s", n, f.up.seconds);
+    r.set(
+      "userFloor.preview",
+      "toolchain floor, one no-op resource: preview (no-op)",
+      "s",
+      n,
+      f.preview.seconds,
+    );
+    r.set("userFloor.refresh", "toolchain floor, one no-op resource: refresh", "s", n, f.refresh.seconds);
+    r.set("userFloor.destroy", "toolchain floor, one no-op resource: destroy", "s", n, f.destroy.seconds);
+  }
+  if (n > opts.fineMax) {
+    const skipped = `skipped above BENCH_FINE_MAX=${opts.fineMax}`;
+    r.set("user.up", "pulumi CLI, TypeScript project: up", "s", n, null, skipped);
+    r.set("netns.up", "pulumi-netns (Automation API, inline): up", "s", n, null, skipped);
+    r.set("direct.create", "pulumi-netns handlers, no engine: create", "s", n, null, skipped);
+    return;
+  }
+  log(`N=${n}: pulumi CLI on the TypeScript project (the user's path)`);
+  {
+    const p = fresh();
+    try {
+      userRows(r, n, await userPathStar(p, n, () => pingAcrossExampleStar(p, n)));
     } finally {
       await sweep(p);
     }

@@ -3,7 +3,7 @@
 // directory inside the repository (so it resolves pulumi-netns and @pulumi/pulumi as an example
 // does), with its own file backend (`backend: url: file://.`) and a PULUMI_HOME of its own that
 // shares the machine's plugins.
-import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measured, repoRoot, type OpFigures } from "./engine";
@@ -38,6 +38,55 @@ export interface UserPathProject {
  * and `hosts` set to `n`; with `lan`, the star as one netns.Lan (its `lan` config).
  */
 export async function userPathProject(prefix: string, n: number, lan = false): Promise<UserPathProject> {
+  return project(
+    prefix,
+    async (dir) => {
+      for (const f of PROJECT_FILES) await cp(join(repoRoot, "examples", "star", f), join(dir, f));
+    },
+    [["hosts", String(n)], ["namespacePrefix", `${prefix}-`], ...(lan ? [["lan", "true"]] : [])],
+  );
+}
+
+// The toolchain's floor on the same path: one dynamic resource holding a Lan's inputs for N hosts,
+// whose provider does nothing. It pays what any program does (the CLI, the language host, Node,
+// @pulumi/pulumi in the program and in the plugin, one engine step with the same payload) and none
+// of pulumi-netns.
+const FLOOR_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+
+const count = new pulumi.Config().getNumber("hosts") ?? 1;
+const address = (i: number) => \`10.20.\${Math.floor(i / 256)}.\${i % 256}/16\`;
+const hosts = Object.fromEntries(
+  Array.from({ length: count }, (_, k) => [\`h\${k + 1}\`, { port: \`h\${k + 1}\`, addresses: [address(k + 1)] }]),
+);
+const provider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: Record<string, unknown>) {
+    return { id: "floor", outs: inputs };
+  },
+  async delete() {},
+};
+new pulumi.dynamic.Resource(provider, "star", { namespace: "hub", bridge: "br", hosts });
+`;
+
+/** A project whose program is {@link FLOOR_PROGRAM}, with `hosts` set to `n`. */
+export async function floorProject(prefix: string, n: number): Promise<UserPathProject> {
+  return project(
+    prefix,
+    async (dir) => {
+      const star = join(repoRoot, "examples", "star");
+      await cp(join(star, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+      await writeFile(join(dir, "package.json"), JSON.stringify({ name: "floor", main: "index.ts" }));
+      await writeFile(join(dir, "index.ts"), FLOOR_PROGRAM);
+    },
+    [["hosts", String(n)]],
+  );
+}
+
+/** A fresh project directory filled by `fill`, stack `bench` selected with `config` set. */
+async function project(
+  prefix: string,
+  fill: (dir: string) => Promise<void>,
+  config: readonly (readonly string[])[],
+): Promise<UserPathProject> {
   const plugins = process.env.PULUMI_NETNS_PLUGINS;
   const bin = process.env.PULUMI_NETNS_PULUMI_ROOT;
   if (!plugins || !bin) throw new Error("PULUMI_NETNS_PLUGINS is not set: run `. scripts/env.sh` first");
@@ -46,7 +95,7 @@ export async function userPathProject(prefix: string, n: number, lan = false): P
   const dir = await mkdtemp(join(resultsDir, ".work-"));
   const home = await mkdtemp(join(tmpdir(), `${prefix}-home-`));
   await symlink(plugins, join(home, "plugins"));
-  for (const f of PROJECT_FILES) await cp(join(repoRoot, "examples", "star", f), join(dir, f));
+  await fill(dir);
   const env = {
     ...process.env,
     PULUMI_HOME: home,
@@ -58,9 +107,7 @@ export async function userPathProject(prefix: string, n: number, lan = false): P
   const pulumi = async (args: readonly string[]) =>
     (await run(["pulumi", "--cwd", dir, "--non-interactive", ...args], undefined, env)).stdout;
   await pulumi(["stack", "init", "bench"]);
-  await pulumi(["config", "set", "hosts", String(n)]);
-  await pulumi(["config", "set", "namespacePrefix", `${prefix}-`]);
-  if (lan) await pulumi(["config", "set", "lan", "true"]);
+  for (const [key, value] of config) await pulumi(["config", "set", key!, value!]);
   return {
     dir,
     pulumi,
@@ -97,8 +144,9 @@ export async function userPathStar(
   n: number,
   afterUp: () => Promise<void> = async () => undefined,
   lan = false,
+  make: (prefix: string, n: number) => Promise<UserPathProject> = (p, k) => userPathProject(p, k, lan),
 ): Promise<UserPathFigures> {
-  const p = await userPathProject(prefix, n, lan);
+  const p = await make(prefix, n);
   let destroyed = false;
   try {
     const up = await measured(prefix, () => p.pulumi(["up", "--yes"]));
