@@ -2,6 +2,8 @@
 // `node dist/provider/probe.js DESCRIPTION`, with the probe's spec as JSON in PULUMI_NETNS_PROBE.
 // It prints what it saw and exits 0 when the target answered; otherwise it says, on stderr, which
 // namespace could not reach which address and what came back, and exits 1, which fails `pulumi up`.
+import { hostOf } from "./host";
+import { localHost, onHost } from "./kernel/host";
 import { type ProbeOutcome, pingFrom, tcpConnectFrom } from "./kernel/probe";
 import { formatPath } from "./schema/common";
 import { describeProbe, probeSchema, type ProbeSpec } from "./schema/probe";
@@ -27,11 +29,20 @@ export function parseProbeSpec(json: string | undefined): ProbeSpec {
   return result.data;
 }
 
-/** Runs the probe the spec describes. */
+/**
+ * Runs the probe the spec describes, on its `host`'s machine. A TCP probe runs `node` (this one's
+ * own binary here; the one on the PATH of another machine).
+ */
 export function runProbe(spec: ProbeSpec, node: string = process.execPath): Promise<ProbeOutcome> {
-  return spec.port === undefined
-    ? pingFrom(spec.from, spec.to, spec)
-    : tcpConnectFrom(spec.from, spec.to, spec.port, { deadlineSeconds: spec.deadlineSeconds, node });
+  const host = hostOf(spec);
+  return onHost(host, () =>
+    spec.port === undefined
+      ? pingFrom(spec.from, spec.to, spec)
+      : tcpConnectFrom(spec.from, spec.to, spec.port, {
+          deadlineSeconds: spec.deadlineSeconds,
+          node: host === localHost ? node : "node",
+        }),
+  );
 }
 
 /** The failure message: source, target, what was seen, and what to do. */
@@ -56,11 +67,12 @@ async function main(): Promise<number> {
     return 2;
   }
   const outcome = await runProbe(spec);
+  const machine = hostOf(spec) === localHost ? "" : ` on ${hostOf(spec).label}`;
   if (!outcome.reached) {
-    process.stderr.write(`${unreachableMessage(spec, outcome)}\n`);
+    process.stderr.write(`${unreachableMessage(spec, outcome)}${machine ? ` (the probe ran${machine})` : ""}\n`);
     return 1;
   }
-  process.stdout.write(`${describeProbe(spec)}: ${outcome.seen}\n`);
+  process.stdout.write(`${describeProbe(spec)}${machine}: ${outcome.seen}\n`);
   return 0;
 }
 

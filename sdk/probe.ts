@@ -33,16 +33,19 @@ export class Probe extends pulumi.ComponentResource {
     super("pulumi-netns:index:Probe", name, {}, opts);
     const { triggers, ...fields } = args;
     // Validated here too, so a bad probe fails at preview, before anything is created.
-    const spec = pulumi.output(fields).apply((raw) => {
-      const parsed = parseProbeSpec(JSON.stringify(raw));
-      return { json: JSON.stringify(parsed), description: describeProbe(parsed) };
-    });
+    // The spec carries the host's key when the probe runs on another machine, so it reaches the
+    // command only as its (then secret) environment; the description, which is the command's text
+    // and shows in every preview, is made from the ends alone.
+    const spec = pulumi.output(fields).apply((raw) => JSON.stringify(parseProbeSpec(JSON.stringify(raw))));
+    const description = pulumi
+      .output({ from: fields.from, to: fields.to, port: fields.port })
+      .apply((ends) => describeProbe(ends));
     const check = new command.local.Command(
       name,
       {
         interpreter: [process.execPath, PROBE_PROGRAM],
-        create: spec.description,
-        environment: { [PROBE_SPEC_VARIABLE]: spec.json },
+        create: description,
+        environment: { [PROBE_SPEC_VARIABLE]: spec },
         ...(triggers !== undefined ? { triggers } : {}),
       },
       { parent: this, ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}) },

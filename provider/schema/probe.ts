@@ -5,6 +5,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
 import { namespaceName, quote, ruledNumber, ruledString } from "./common";
+import { hostField } from "./host";
 
 export function probeTargetProblems(to: string): string[] {
   if (to.includes("/")) return [`a probe target is one address, without a prefix length; got ${quote(to)}`];
@@ -29,6 +30,11 @@ export const probeSchema = z.strictObject({
   replies: wholeIn("replies", 1, 100).default(3),
   /** How long the probe may keep trying before it reports the target unreachable. */
   deadlineSeconds: wholeIn("deadlineSeconds", 1, 300).default(10),
+  /**
+   * The machine whose namespace `from` is, reached over SSH as the kinds' `host` is; this one when
+   * unset. A TCP probe there runs the `node` on that machine's PATH.
+   */
+  host: hostField,
 });
 
 /** What users write. */
