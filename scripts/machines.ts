@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import type { SshEndpoint } from "../../provider/kernel/ssh";
+import type { SshEndpoint } from "../provider/kernel/ssh";
 
 export interface Machine {
   readonly name: string;
