@@ -11,6 +11,8 @@ export interface BenchOptions {
   readonly skipMininet: boolean;
   /** Skip the two engine rows (pulumi-netns and the no-op floor). */
   readonly skipEngine: boolean;
+  /** Skip the star built on machine B over SSH (it starts two sshd "machines"). */
+  readonly skipRemote: boolean;
   /**
    * Count the `ip` processes of one extra, untimed up/refresh/destroy at the smallest size.
    * Default: on when the smallest size is at least 10 (off for the tiny CI run); BENCH_COUNT_IP=1|0.
@@ -61,6 +63,7 @@ export function readOptions(
     sizes,
     skipMininet: flag(env.BENCH_SKIP_MININET),
     skipEngine: flag(env.BENCH_SKIP_ENGINE),
+    skipRemote: flag(env.BENCH_SKIP_REMOTE),
     countIp: env.BENCH_COUNT_IP === undefined ? Math.min(...sizes) >= 10 : flag(env.BENCH_COUNT_IP),
     parallel,
     installMininet: env.BENCH_INSTALL_MININET === undefined ? true : flag(env.BENCH_INSTALL_MININET),

@@ -6,6 +6,7 @@
 import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SshEndpoint } from "../provider/kernel/ssh";
 import { measured, repoRoot, type OpFigures } from "./engine";
 import { run } from "./proc";
 import { MARKER_VAR } from "./sampler";
@@ -33,11 +34,22 @@ export interface UserPathProject {
   dispose(): Promise<void>;
 }
 
+/** How the star is built: as one netns.Lan (its `lan` config), and on another machine. */
+export interface StarVariant {
+  readonly lan?: boolean;
+  /** The machine every resource is made on, over SSH (the star's `machine*` config). */
+  readonly machine?: SshEndpoint;
+}
+
 /**
  * examples/star in a fresh directory, stack `bench` selected, its namespaces named `<prefix>-...`
- * and `hosts` set to `n`; with `lan`, the star as one netns.Lan (its `lan` config).
+ * and `hosts` set to `n`, built as `variant` says.
  */
-export async function userPathProject(prefix: string, n: number, lan = false): Promise<UserPathProject> {
+export async function userPathProject(
+  prefix: string,
+  n: number,
+  variant: StarVariant = {},
+): Promise<UserPathProject> {
   const plugins = process.env.PULUMI_NETNS_PLUGINS;
   const bin = process.env.PULUMI_NETNS_PULUMI_ROOT;
   if (!plugins || !bin) throw new Error("PULUMI_NETNS_PLUGINS is not set: run `. scripts/env.sh` first");
@@ -55,12 +67,21 @@ export async function userPathProject(prefix: string, n: number, lan = false): P
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     [MARKER_VAR]: prefix,
   };
-  const pulumi = async (args: readonly string[]) =>
-    (await run(["pulumi", "--cwd", dir, "--non-interactive", ...args], undefined, env)).stdout;
+  const pulumi = async (args: readonly string[], input?: string) =>
+    (await run(["pulumi", "--cwd", dir, "--non-interactive", ...args], input, env)).stdout;
   await pulumi(["stack", "init", "bench"]);
   await pulumi(["config", "set", "hosts", String(n)]);
   await pulumi(["config", "set", "namespacePrefix", `${prefix}-`]);
-  if (lan) await pulumi(["config", "set", "lan", "true"]);
+  if (variant.lan) await pulumi(["config", "set", "lan", "true"]);
+  const m = variant.machine;
+  if (m) {
+    await pulumi(["config", "set", "machineAddress", m.address]);
+    await pulumi(["config", "set", "machinePort", String(m.port)]);
+    await pulumi(["config", "set", "machineUser", m.user]);
+    await pulumi(["config", "set", "machineHostKey", m.hostKey]);
+    // On stdin, as a user would pipe the key file: never on a command line.
+    if (m.privateKey) await pulumi(["config", "set", "--secret", "privateKey"], m.privateKey);
+  }
   return {
     dir,
     pulumi,
@@ -96,9 +117,9 @@ export async function userPathStar(
   prefix: string,
   n: number,
   afterUp: () => Promise<void> = async () => undefined,
-  lan = false,
+  variant: StarVariant = {},
 ): Promise<UserPathFigures> {
-  const p = await userPathProject(prefix, n, lan);
+  const p = await userPathProject(prefix, n, variant);
   let destroyed = false;
   try {
     const up = await measured(prefix, () => p.pulumi(["up", "--yes"]));
