@@ -53,9 +53,11 @@ async function ownership(
   owned: Pick<Owned, "managedBy" | "stackInstance"> & { inode?: number },
 ): Promise<{ verdict: "ours" | "half-made" | "foreign"; carried: string | undefined }> {
   const mark = ownerMark(owned);
-  const [loopback, record] = await Promise.all([netnsLoopback(name), netnsReadMark(name)]);
+  const loopback = await netnsLoopback(name);
   const carried = markOn(loopback.alias);
   if (carried === mark) return { verdict: "ours", carried };
+  // Only a namespace without our mark needs the record (a round trip on another machine).
+  const record = await netnsReadMark(name);
   if (carried === undefined && record === mark) {
     if (owned.stackInstance === undefined && owned.inode === identity.inode)
       return { verdict: "ours", carried };
