@@ -2,7 +2,8 @@
 // own (its own /run, so its own /run/netns and /run/pulumi-netns) running a real OpenSSH server,
 // reached from the test's namespace over a veth each, and joined to each other by a veth underlay.
 // Run it inside /work/bin/isolated: everything here lives in the test's private network.
-// The tests and the bench's remote row start them here.
+// The tests, the bench's remote row and, as a command (`node dist/scripts/machines.js start|stop
+// LAB`, at the end), examples/two-machines' README start them here.
 import { spawn, type ChildProcess } from "node:child_process";
 import {
   mkdirSync,
@@ -17,6 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { quote } from "shell-quote";
 import type { SshEndpoint } from "../provider/kernel/ssh";
 
 export interface Machine {
@@ -260,4 +262,75 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
     await stopMachines(holders, dir, links);
     throw e;
   }
+}
+
+/**
+ * `node dist/scripts/machines.js start LAB`: starts machines A and B as {@link startMachines} does
+ * and leaves them running; writes into the directory LAB what a user of real machines would have:
+ * `env` (their addresses, host keys and underlay, for `.`), `id` (the key they accept),
+ * `known_hosts` and `ssh_config` (`ssh -F LAB/ssh_config a CMD`). `stop LAB` stops them and
+ * removes LAB; nothing started is left.
+ */
+async function cli(argv: readonly string[]): Promise<void> {
+  const [command, lab] = argv;
+  if ((command !== "start" && command !== "stop") || lab === undefined || argv.length !== 2) {
+    throw new Error("usage: node dist/scripts/machines.js start|stop LAB_DIR");
+  }
+  const state = join(lab, "machines.json");
+  if (command === "stop") {
+    let started: Pick<Machines, "holders" | "dir" | "links"> | undefined;
+    try {
+      started = JSON.parse(readFileSync(state, "utf8")) as Pick<Machines, "holders" | "dir" | "links">;
+    } catch {
+      // Never started, or stopped already.
+    }
+    if (started) await stopMachines(started.holders, started.dir, started.links);
+    rmSync(lab, { recursive: true, force: true });
+    return;
+  }
+  mkdirSync(lab, { recursive: true });
+  // 10.235/16: apart from the tests' and the bench's machines.
+  const { a, b, holders, dir, links } = await startMachines("lab", 235);
+  writeFileSync(state, JSON.stringify({ holders, dir, links }) + "\n");
+  const key = join(lab, "id");
+  writeFileSync(key, a.endpoint.privateKey ?? "", { mode: 0o600 });
+  writeFileSync(join(lab, "known_hosts"), [a, b].map((m) => `${m.address} ${m.endpoint.hostKey}\n`).join(""));
+  writeFileSync(
+    join(lab, "ssh_config"),
+    [a, b]
+      .map((m) =>
+        [
+          `Host ${m.name}`,
+          `  HostName ${m.address}`,
+          "  User root",
+          `  IdentityFile ${key}`,
+          `  UserKnownHostsFile ${join(lab, "known_hosts")}`,
+          "  BatchMode yes",
+          "",
+        ].join("\n"),
+      )
+      .join(""),
+  );
+  const vars = [a, b].flatMap((m) => {
+    const M = m.name.toUpperCase();
+    return [
+      [`${M}_ADDRESS`, m.address],
+      [`${M}_HOST_KEY`, m.endpoint.hostKey],
+      [`${M}_UNDERLAY`, m.underlay],
+      [`${M}_UNDERLAY_DEV`, m.underlayDev],
+    ];
+  });
+  writeFileSync(join(lab, "env"), vars.map(([k, v]) => `${k}=${quote([v!])}\n`).join(""));
+  console.log(`machines A (${a.address}) and B (${b.address}) are up; stop them with: stop ${lab}`);
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2)).then(
+    // The machines' processes are ours: leave without waiting for them.
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
 }
