@@ -19,21 +19,24 @@ function provider(kind: Item["kind"]): pulumi.dynamic.ResourceProvider {
   return p;
 }
 
+/** With `host` (a resource's `host` input), every resource of the star is made on that machine. */
 export async function directHandlers(
   s: Star,
   parallel: number,
+  host?: Record<string, unknown>,
 ): Promise<{ create: number; read: number; delete: number }> {
   const mark = (kind: string, name: string) => `pnb/direct/${kind}/${name}`;
+  const on = host === undefined ? {} : { host };
   const namespaces: Item[] = [
-    { kind: "Namespace", news: { name: s.hub, managedBy: mark("Namespace", "hub") } },
+    { kind: "Namespace", news: { name: s.hub, managedBy: mark("Namespace", "hub"), ...on } },
     ...s.hosts.map((h): Item => ({
       kind: "Namespace",
-      news: { name: h.netns, managedBy: mark("Namespace", `h${h.index}`) },
+      news: { name: h.netns, managedBy: mark("Namespace", `h${h.index}`), ...on },
     })),
   ];
   const bridge: Item = {
     kind: "Bridge",
-    news: { name: s.bridge, namespace: s.hub, managedBy: mark("Bridge", "br") },
+    news: { name: s.bridge, namespace: s.hub, managedBy: mark("Bridge", "br"), ...on },
   };
   const veths = s.hosts.map((h): Item => ({
     kind: "VethPair",
@@ -41,6 +44,7 @@ export async function directHandlers(
       a: { name: s.hostIf, namespace: h.netns, addresses: [h.cidr] },
       b: { name: h.port, namespace: s.hub, master: s.bridge },
       managedBy: mark("VethPair", `c${h.index}`),
+      ...on,
     },
   }));
   const levels = [namespaces, [bridge], veths];

@@ -11,6 +11,8 @@ export interface BenchOptions {
   readonly skipMininet: boolean;
   /** Skip the two engine rows (pulumi-netns and the no-op floor). */
   readonly skipEngine: boolean;
+  /** Skip the star built on machine B over SSH (it starts two sshd "machines"). */
+  readonly skipRemote: boolean;
   /**
    * The largest N for the rows of 2N+2 fine-grained resources (the CLI project, the Automation API
    * program, its no-op floor, the bare handlers); above it only the Lan, its floor, Mininet and the
@@ -68,6 +70,7 @@ export function readOptions(
     skipMininet: flag(env.BENCH_SKIP_MININET),
     skipEngine: flag(env.BENCH_SKIP_ENGINE),
     fineMax: env.BENCH_FINE_MAX ? Number(env.BENCH_FINE_MAX) : 300,
+    skipRemote: flag(env.BENCH_SKIP_REMOTE),
     countIp: env.BENCH_COUNT_IP === undefined ? Math.min(...sizes) >= 10 : flag(env.BENCH_COUNT_IP),
     parallel,
     installMininet: env.BENCH_INSTALL_MININET === undefined ? true : flag(env.BENCH_INSTALL_MININET),

@@ -24,8 +24,11 @@ import { netnsStar, noopStar } from "./programs";
 import { growth, markdownTable, Rows, targets, textTable } from "./report";
 import { star, uniquePrefix } from "./topology";
 import { floorProject, userPathStar, type UserPathFigures } from "./userPath";
+import { startMachines, type Machine, type Machines } from "../scripts/machines";
 
 const prefixes = new Set<string>();
+/** Machines A and B for the remote row (scripts/machines.ts); everything made on them dies with them. */
+let lab: Machines | undefined;
 
 function fresh(): string {
   const p = uniquePrefix();
@@ -34,6 +37,9 @@ function fresh(): string {
 }
 
 async function sweepAll(): Promise<void> {
+  const machines = lab;
+  lab = undefined;
+  await machines?.close();
   for (const p of prefixes) {
     const removed = await sweep(p);
     if (removed.length) console.error(`cleanup ${p}: removed ${removed.length} leftovers`);
@@ -61,6 +67,52 @@ async function pingAcrossExampleStar(prefix: string, n: number): Promise<void> {
   if (n < 2) return;
   const address = `10.20.${Math.floor(n / 256)}.${n % 256}`;
   await run(["ip", "netns", "exec", `${prefix}-h1`, "ping", "-c", "1", "-W", "3", "-q", address]);
+}
+
+/** The same check on machine B, where the remote row built the star. */
+async function pingAcrossRemoteStar(b: Machine, prefix: string, n: number): Promise<void> {
+  if (n < 2) return;
+  const address = `10.20.${Math.floor(n / 256)}.${n % 256}`;
+  await b.run("ip", ["netns", "exec", `${prefix}-h1`, "ping", "-c", "1", "-W", "3", "-q", address]);
+}
+
+const OPS = ["up", "preview", "refresh", "destroy"] as const;
+
+/** The star on machine B over SSH, and how much slower than the same star here each operation is. */
+function remoteRows(r: Rows, n: number, f: UserPathFigures | null, note?: string, lan = false): void {
+  const label = `pulumi CLI, star${lan ? " as one Lan" : ""} on machine B over SSH`;
+  const id = lan ? "remoteLan" : "remote";
+  for (const op of OPS) {
+    const what = op === "preview" ? "preview (no-op)" : op;
+    r.set(`${id}.${op}`, `${label}: ${what}`, "s", n, f ? f[op].seconds : null, note);
+  }
+  for (const op of OPS) {
+    const local = r.get(`${lan ? "userLan" : "user"}.${op}`, n);
+    const ratio = f && local ? f[op].seconds / local : null;
+    r.set(
+      `${id}.ratio.${op}`,
+      `  ${op} on machine B / here`,
+      "x",
+      n,
+      ratio,
+      ratio === null ? note : undefined,
+    );
+  }
+}
+
+/** The star (fine-grained, or as one Lan) on machine B over SSH, next to the same star here. */
+async function remoteStar(r: Rows, n: number, lan: boolean): Promise<void> {
+  if (!lab) return remoteRows(r, n, null, "skipped (BENCH_SKIP_REMOTE=1)", lan);
+  log(`N=${n}: pulumi CLI on the same project, the star${lan ? " as one Lan" : ""} on machine B over SSH`);
+  const p = fresh();
+  const b = lab.b;
+  try {
+    const f = await userPathStar(p, n, () => pingAcrossRemoteStar(b, p, n), { machine: b.endpoint, lan });
+    remoteRows(r, n, f, undefined, lan);
+  } finally {
+    await sweep(p);
+  }
+  await settle(n);
 }
 
 /** The headline rows: what `pulumi up` costs a user, and where its CPU goes by process. */
@@ -187,15 +239,16 @@ async function measureSize(
   {
     const p = fresh();
     try {
-      userRows(r, n, await userPathStar(p, n, () => pingAcrossExampleStar(p, n), true), true);
+      userRows(r, n, await userPathStar(p, n, () => pingAcrossExampleStar(p, n), { lan: true }), true);
     } finally {
       await sweep(p);
     }
   }
   await settle(n);
+  await remoteStar(r, n, true);
   log(`N=${n}: pulumi CLI on one no-op resource holding the Lan's inputs (the toolchain's floor)`);
   {
-    const f = await userPathStar(fresh(), n, undefined, false, floorProject);
+    const f = await userPathStar(fresh(), n, undefined, {}, floorProject);
     r.set("userFloor.up", "toolchain floor, one no-op resource: up", "s", n, f.up.seconds);
     r.set(
       "userFloor.preview",
@@ -224,6 +277,7 @@ async function measureSize(
     }
   }
   await settle(n);
+  await remoteStar(r, n, false);
   log(`N=${n}: pulumi-netns through the engine`);
   const ours = await engineStar("netns", n, opts, true);
   engineRows(r, "netns", "pulumi-netns (Automation API, inline)", n, ours);
@@ -338,6 +392,11 @@ async function main(): Promise<void> {
   const extra: Record<string, unknown> = {};
   let ipCount: unknown = undefined;
   try {
+    if (!opts.skipEngine && !opts.skipRemote) {
+      log("starting machines A and B (sshd in namespaces of their own) for the remote row");
+      // 10.234/16: apart from the test tiers' machines (10.231, 10.232).
+      lab = await startMachines(fresh(), 234);
+    }
     for (const n of opts.sizes) await measureSize(n, opts, mn, r, extra);
     if (opts.countIp && !opts.skipEngine) {
       const n = Math.min(...opts.sizes);

@@ -6,6 +6,7 @@
 import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SshEndpoint } from "../provider/kernel/ssh";
 import { measured, repoRoot, type OpFigures } from "./engine";
 import { run } from "./proc";
 import { MARKER_VAR } from "./sampler";
@@ -33,17 +34,45 @@ export interface UserPathProject {
   dispose(): Promise<void>;
 }
 
+/** How the star is built: as one netns.Lan (its `lan` config), and on another machine. */
+export interface StarVariant {
+  readonly lan?: boolean;
+  /** The machine every resource is made on, over SSH (the star's `machine*` config). */
+  readonly machine?: SshEndpoint;
+}
+
 /**
  * examples/star in a fresh directory, stack `bench` selected, its namespaces named `<prefix>-...`
- * and `hosts` set to `n`; with `lan`, the star as one netns.Lan (its `lan` config).
+ * and `hosts` set to `n`, built as `variant` says.
  */
-export async function userPathProject(prefix: string, n: number, lan = false): Promise<UserPathProject> {
+export async function userPathProject(
+  prefix: string,
+  n: number,
+  variant: StarVariant = {},
+): Promise<UserPathProject> {
+  const m = variant.machine;
   return project(
     prefix,
     async (dir) => {
       for (const f of PROJECT_FILES) await cp(join(repoRoot, "examples", "star", f), join(dir, f));
     },
-    [["hosts", String(n)], ["namespacePrefix", `${prefix}-`], ...(lan ? [["lan", "true"]] : [])],
+    [
+      ["hosts", String(n)],
+      ["namespacePrefix", `${prefix}-`],
+      ...(variant.lan ? [["lan", "true"]] : []),
+      ...(m
+        ? [
+            ["machineAddress", m.address],
+            ["machinePort", String(m.port)],
+            ["machineUser", m.user],
+            ["machineHostKey", m.hostKey],
+          ]
+        : []),
+    ],
+    async (pulumi) => {
+      // On stdin, as a user would pipe the key file: never on a command line.
+      if (m?.privateKey) await pulumi(["config", "set", "--secret", "privateKey"], m.privateKey);
+    },
   );
 }
 
@@ -86,6 +115,9 @@ async function project(
   prefix: string,
   fill: (dir: string) => Promise<void>,
   config: readonly (readonly string[])[],
+  configure: (
+    pulumi: (args: readonly string[], input?: string) => Promise<string>,
+  ) => Promise<void> = async () => undefined,
 ): Promise<UserPathProject> {
   const plugins = process.env.PULUMI_NETNS_PLUGINS;
   const bin = process.env.PULUMI_NETNS_PULUMI_ROOT;
@@ -104,10 +136,11 @@ async function project(
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     [MARKER_VAR]: prefix,
   };
-  const pulumi = async (args: readonly string[]) =>
-    (await run(["pulumi", "--cwd", dir, "--non-interactive", ...args], undefined, env)).stdout;
+  const pulumi = async (args: readonly string[], input?: string) =>
+    (await run(["pulumi", "--cwd", dir, "--non-interactive", ...args], input, env)).stdout;
   await pulumi(["stack", "init", "bench"]);
   for (const [key, value] of config) await pulumi(["config", "set", key!, value!]);
+  await configure(pulumi);
   return {
     dir,
     pulumi,
@@ -143,8 +176,8 @@ export async function userPathStar(
   prefix: string,
   n: number,
   afterUp: () => Promise<void> = async () => undefined,
-  lan = false,
-  make: (prefix: string, n: number) => Promise<UserPathProject> = (p, k) => userPathProject(p, k, lan),
+  variant: StarVariant = {},
+  make: (prefix: string, n: number) => Promise<UserPathProject> = (p, k) => userPathProject(p, k, variant),
 ): Promise<UserPathFigures> {
   const p = await make(prefix, n);
   let destroyed = false;

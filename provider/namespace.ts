@@ -8,6 +8,7 @@ import {
   netnsDelete,
   netnsIdentity,
   netnsIsStaleFile,
+  netnsLookup,
   netnsLoopback,
   netnsReadMark,
   netnsReleaseMark,
@@ -52,9 +53,11 @@ async function ownership(
   owned: Pick<Owned, "managedBy" | "stackInstance"> & { inode?: number },
 ): Promise<{ verdict: "ours" | "half-made" | "foreign"; carried: string | undefined }> {
   const mark = ownerMark(owned);
-  const [loopback, record] = await Promise.all([netnsLoopback(name), netnsReadMark(name)]);
+  const loopback = await netnsLoopback(name);
   const carried = markOn(loopback.alias);
   if (carried === mark) return { verdict: "ours", carried };
+  // Only a namespace without our mark needs the record (a round trip on another machine).
+  const record = await netnsReadMark(name);
   if (carried === undefined && record === mark) {
     if (owned.stackInstance === undefined && owned.inode === identity.inode)
       return { verdict: "ours", carried };
@@ -63,13 +66,20 @@ async function ownership(
   return { verdict: "foreign", carried: carried ?? (record !== mark ? record : undefined) };
 }
 
-/** Brings an existing namespace to `inputs`: loopback up and marked, sysctls, its record. */
-async function converge(inputs: Inputs): Promise<NamespaceOutputs> {
+/**
+ * Brings an existing namespace to `inputs`: loopback up and marked, sysctls, its record (known to
+ * be ours already when `recorded`: a claim just wrote it). The steps touch different things, so
+ * they run together: on another machine each is a round trip.
+ */
+async function converge(inputs: Inputs, recorded = false): Promise<NamespaceOutputs> {
   const mark = ownerMark(inputs);
-  await loopbackUpWithAlias(inputs.name, MARK_PREFIX + mark);
-  if ((await netnsReadMark(inputs.name)) !== mark) await netnsWriteMark(inputs.name, mark);
-  await sysctlWrite(inputs.name, inputs.sysctls);
-  const identity = await netnsIdentity(inputs.name);
+  const [identity] = await Promise.all([
+    netnsIdentity(inputs.name),
+    loopbackUpWithAlias(inputs.name, MARK_PREFIX + mark),
+    !recorded &&
+      netnsReadMark(inputs.name).then((m) => (m === mark ? undefined : netnsWriteMark(inputs.name, mark))),
+    sysctlWrite(inputs.name, inputs.sysctls),
+  ]);
   if (!identity) throw new Error(`${describe(inputs.name)} vanished while it was being set up`);
   return { ...inputs, inode: identity.inode };
 }
@@ -93,7 +103,7 @@ const namespaceProvider: pulumi.dynamic.ResourceProvider = {
     assertPrivileged();
     const { name } = inputs;
     const mark = ownerMark(inputs);
-    const identity = await netnsIdentity(name);
+    const { identity, staleFile } = await netnsLookup(name);
     if (identity) {
       // Ours from an interrupted run, or adopted: converge what is there.
       const { verdict, carried } = await ownership(name, identity, inputs);
@@ -111,13 +121,13 @@ const namespaceProvider: pulumi.dynamic.ResourceProvider = {
     }
     try {
       // `ip netns delete` unlinks a file that an `ip netns add` killed half way left behind.
-      if (await netnsIsStaleFile(name)) await netnsDelete(name);
+      if (staleFile) await netnsDelete(name);
       await netnsAdd(name);
     } catch (e) {
       return rollBack(e, () => netnsReleaseMark(name, mark));
     }
     try {
-      return { id: name, outs: await converge(inputs) };
+      return { id: name, outs: await converge(inputs, true) };
     } catch (e) {
       return rollBack(e, async () => {
         await netnsDelete(name);
@@ -179,7 +189,10 @@ const namespaceProvider: pulumi.dynamic.ResourceProvider = {
         await netnsReleaseMark(id, mark);
         return;
       }
+      // A delete that succeeded leaves no file behind: only the record is left to drop.
       await netnsDelete(id);
+      await netnsReleaseMark(id, mark);
+      return;
     }
     await dropStaleRecord(id, mark);
   },

@@ -67,6 +67,31 @@ export function parseNetnsList(json: unknown): string[] {
     .sort();
 }
 
+/** What one stat of `/run/netns/NAME` tells: the namespace's identity, or a leftover file. */
+export interface NetnsLookup {
+  /** Undefined when there is no mounted namespace of that name. */
+  readonly identity: NetnsIdentity | undefined;
+  /** An empty file that is no namespace: see {@link netnsIsStaleFile}. */
+  readonly staleFile: boolean;
+}
+
+/**
+ * {@link netnsIdentity} and {@link netnsIsStaleFile} from one stat (one round trip on another
+ * machine). Equivalent to: `stat -L -c '%i %d %s' /run/netns/NAME; stat -f -c %t /run/netns/NAME`.
+ */
+export async function netnsLookup(name: string, runDir = NETNS_RUN_DIR): Promise<NetnsLookup> {
+  assertNetnsName(name);
+  try {
+    const s = await currentHost().files.stat(join(runDir, name));
+    return s.fsType === NSFS_MAGIC
+      ? { identity: { inode: s.ino, device: s.dev }, staleFile: false }
+      : { identity: undefined, staleFile: s.size === 0 };
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return { identity: undefined, staleFile: false };
+    throw e;
+  }
+}
+
 /**
  * The nsfs inode and device of `/run/netns/NAME`, which identify the namespace itself: a
  * namespace deleted and re-created under the same name gets a new inode. Undefined when there is
@@ -77,17 +102,7 @@ export async function netnsIdentity(
   name: string,
   runDir = NETNS_RUN_DIR,
 ): Promise<NetnsIdentity | undefined> {
-  assertNetnsName(name);
-  const path = join(runDir, name);
-  const { files } = currentHost();
-  try {
-    if ((await files.fsType(path)) !== NSFS_MAGIC) return undefined;
-    const s = await files.stat(path);
-    return { inode: s.ino, device: s.dev };
-  } catch (e) {
-    if (isErrno(e, "ENOENT")) return undefined;
-    throw e;
-  }
+  return (await netnsLookup(name, runDir)).identity;
 }
 
 /**
@@ -96,15 +111,7 @@ export async function netnsIdentity(
  * makes every later `ip netns add NAME` fail with "File exists".
  */
 export async function netnsIsStaleFile(name: string, runDir = NETNS_RUN_DIR): Promise<boolean> {
-  assertNetnsName(name);
-  const { files } = currentHost();
-  try {
-    const path = join(runDir, name);
-    return (await files.fsType(path)) !== NSFS_MAGIC && (await files.stat(path)).size === 0;
-  } catch (e) {
-    if (isErrno(e, "ENOENT")) return false;
-    throw e;
-  }
+  return (await netnsLookup(name, runDir)).staleFile;
 }
 
 /**

@@ -138,15 +138,26 @@ export function parsePschedHz(text: string): number {
 }
 
 const hzByHost = new WeakMap<Host, number>();
+/** The one read of each host's /proc/net/psched: checks that run together wait for the same one. */
+const hzLoading = new WeakMap<Host, Promise<number>>();
 
 /** Reads the current host's HZ ({@link parsePschedHz}) once, so {@link pschedHz} can answer there. */
-export async function loadPschedHz(): Promise<number> {
+export function loadPschedHz(): Promise<number> {
   const host = currentHost();
   const known = hzByHost.get(host);
-  if (known !== undefined) return known;
-  const hz = await host.files.readFile("/proc/net/psched").then(parsePschedHz, () => COARSEST_HZ);
-  hzByHost.set(host, hz);
-  return hz;
+  if (known !== undefined) return Promise.resolve(known);
+  let loading = hzLoading.get(host);
+  if (loading === undefined) {
+    loading = host.files
+      .readFile("/proc/net/psched")
+      .then(parsePschedHz, () => COARSEST_HZ)
+      .then((hz) => {
+        hzByHost.set(host, hz);
+        return hz;
+      });
+    hzLoading.set(host, loading);
+  }
+  return loading;
 }
 
 /**

@@ -36,40 +36,14 @@ function isErrno(e: unknown, code: string): boolean {
   return e instanceof Error && (e as NodeJS.ErrnoException).code === code;
 }
 
-const tmpName = (dir: string) => join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return !isErrno(e, "ESRCH");
-  }
-}
-
-/** A temporary file this old on another machine is a dead writer's: no claim takes that long. */
-const REMOTE_TEMP_MAX_AGE_MS = 10 * CLAIM_IN_PROGRESS_MS;
+/** A temporary file's name: the writer's pid lets a later writer on this machine see it is dead. */
+const tmpName = () => `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
 
 /**
- * Removes the temporary files of writers that died before renaming or removing them (a killed
- * `pulumi up` takes its provider with it): their names carry the writer's pid. On a remote host
- * that pid is another machine's, so there a temporary file is a dead writer's once it is old.
+ * A temporary file this old on another machine is a dead writer's: no claim takes that long (there
+ * the writer's pid is another machine's, so it cannot be asked about).
  */
-async function sweepDeadWriters(dir: string, now: number): Promise<void> {
-  const { files, ownsPids } = currentHost();
-  for (const file of await files.readdir(dir)) {
-    const pid = /^\.tmp-(\d+)-/.exec(file)?.[1];
-    if (pid === undefined) continue;
-    const path = join(dir, file);
-    const dead = ownsPids
-      ? !isAlive(Number(pid))
-      : await files.stat(path).then(
-          (s) => now - s.mtimeMs > REMOTE_TEMP_MAX_AGE_MS,
-          () => false,
-        );
-    if (dead) await files.remove(path);
-  }
-}
+const REMOTE_TEMP_MAX_AGE_MS = 10 * CLAIM_IN_PROGRESS_MS;
 
 /** The record `dir/file`, or undefined when there is none. */
 export async function recordRead(dir: string, file: string): Promise<OwnershipRecord | undefined> {
@@ -85,11 +59,7 @@ export async function recordRead(dir: string, file: string): Promise<OwnershipRe
 /** Writes `dir/file` (a temporary file renamed over it, so a reader never sees half a record). */
 export async function recordWrite(dir: string, file: string, record: OwnershipRecord): Promise<void> {
   assertFileName(file);
-  const { files } = currentHost();
-  await files.mkdirp(dir);
-  const tmp = tmpName(dir);
-  await files.writeFile(tmp, encodeRecord(record));
-  await files.rename(tmp, join(dir, file));
+  await currentHost().files.writeAtomic(dir, tmpName(), file, encodeRecord(record));
 }
 
 /**
@@ -107,29 +77,30 @@ export async function recordClaim(
 ): Promise<{ claimed: true } | { claimed: false; owner: string }> {
   assertFileName(file);
   const { files } = currentHost();
-  await files.mkdirp(dir);
-  await sweepDeadWriters(dir, now);
-  const target = join(dir, file);
-  const tmp = tmpName(dir);
-  await files.writeFile(tmp, encodeRecord(record));
-  try {
-    await files.link(tmp, target);
-    return { claimed: true };
-  } catch (e) {
-    if (!isErrno(e, "EEXIST")) throw e;
-    const owner = decodeRecord(await files.readFile(target)).mark;
-    const age = now - (await files.stat(target)).mtimeMs;
-    if (owner !== record.mark && age < CLAIM_IN_PROGRESS_MS) return { claimed: false, owner };
-    await files.rename(tmp, target);
-    return { claimed: true };
-  } finally {
-    await files.remove(tmp);
+  const tmp = tmpName();
+  const attempt = await files.claim(dir, tmp, file, encodeRecord(record), {
+    now,
+    tempMaxAgeMs: REMOTE_TEMP_MAX_AGE_MS,
+  });
+  if (attempt.linked) return { claimed: true };
+  const owner = decodeRecord(attempt.text).mark;
+  if (owner !== record.mark && now - attempt.mtimeMs < CLAIM_IN_PROGRESS_MS) {
+    await files.remove(join(dir, tmp));
+    return { claimed: false, owner };
   }
+  try {
+    await files.rename(join(dir, tmp), join(dir, file));
+  } catch (e) {
+    await files.remove(join(dir, tmp)).catch(() => undefined);
+    throw e;
+  }
+  return { claimed: true };
 }
 
 /** Removes `dir/file` if it still names `mark` (a rollback must never drop a winner's claim). */
 export async function recordRelease(dir: string, file: string, mark: string): Promise<void> {
-  if ((await recordRead(dir, file))?.mark === mark) await recordRemove(dir, file);
+  assertFileName(file);
+  await currentHost().files.removeIfFirstLine(join(dir, file), mark);
 }
 
 /** Removes `dir/file`; absent is success. */
@@ -150,24 +121,18 @@ export const isFreshClaim = (modifiedMs: number, now = Date.now()): boolean =>
 
 /** Every record in `dir` by file name (temporary files left out); an absent directory has none. */
 export async function recordList(dir: string): Promise<Map<string, ListedRecord>> {
-  const host = currentHost().files;
-  let files: string[];
+  let files;
   try {
-    files = await host.readdir(dir);
+    files = await currentHost().files.readFiles(dir);
   } catch (e) {
     if (isErrno(e, "ENOENT")) return new Map();
     throw e;
   }
   const found = new Map<string, ListedRecord>();
-  for (const file of files.filter((f) => !f.startsWith(".tmp-")).sort()) {
-    try {
-      const modifiedMs = (await host.stat(join(dir, file))).mtimeMs;
-      const record = await recordRead(dir, file);
-      if (record) found.set(file, { ...record, modifiedMs });
-    } catch (e) {
-      // Removed while we looked: it is not there any more.
-      if (!isErrno(e, "ENOENT")) throw e;
-    }
+  for (const { name, mtimeMs, text } of files.sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  )) {
+    if (!name.startsWith(".tmp-")) found.set(name, { ...decodeRecord(text), modifiedMs: mtimeMs });
   }
   return found;
 }

@@ -159,7 +159,6 @@ const CONTROL_PERSIST_SECONDS = 120;
 export class SshHost implements Host {
   readonly label: string;
   readonly files: HostFiles;
-  readonly ownsPids = false;
   private readonly base: string[];
   private readonly dir: string;
   private opening: Promise<void> | undefined;

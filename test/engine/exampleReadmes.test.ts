@@ -29,6 +29,7 @@ const examples = [
   "vxlan-overlay",
   "shaped-link",
   "macvlan",
+  "two-machines",
 ];
 
 /** What a login shell on a fresh Debian machine has; everything else must come from env.sh. */

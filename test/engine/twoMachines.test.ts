@@ -1,5 +1,5 @@
 // examples/two-machines through its whole life with the real CLI, on two "machines" reached over
-// SSH (test/helpers/machines.ts): up, a host on A pings a host on B across the VXLAN, the key
+// SSH (scripts/machines.ts): up, a host on A pings a host on B across the VXLAN, the key
 // never in state in plain text, drift made by hand on B found by refresh and repaired by up, an
 // unreachable B failing cleanly and converging once back, destroy leaving nothing on either.
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
-import { startMachines, type Machine, type Machines } from "../helpers/machines";
+import { startMachines, type Machine, type Machines } from "../../scripts/machines";
 import { uniquePrefix } from "../helpers/names";
 import { isRoot, requireRoot } from "../helpers/root";
 

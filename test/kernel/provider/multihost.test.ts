@@ -1,14 +1,16 @@
-// Resources on another machine, over SSH: two "machines" (test/helpers/machines.ts), each a network
+// Resources on another machine, over SSH: two "machines" (scripts/machines.ts), each a network
 // and mount namespace with its own /run and a real sshd. What a resource with `host` makes lands on
 // its machine, marks and records included, and nowhere else; every way the connection can fail
 // gives a clear error and leaves what a re-run converges.
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { onHost } from "../../../provider/kernel/host";
 import { MARK_PREFIX } from "../../../provider/kernel/ip";
+import { recordClaim, RECORDS_ROOT } from "../../../provider/kernel/records";
 import { closeSshHosts, HostConnectionError, sshHost } from "../../../provider/kernel/ssh";
 import { SpawnError } from "../../../provider/kernel/runner";
-import { startMachines, type Machine, type Machines } from "../../helpers/machines";
+import { startMachines, type Machine, type Machines } from "../../../scripts/machines";
 import { uniquePrefix } from "../../helpers/names";
 import { isRoot, requireRoot } from "../../helpers/root";
 import { driver, managedBy, markOf } from "./harness";
@@ -127,6 +129,36 @@ describe("resources on another machine over SSH", { concurrency: false }, () => 
     assert.equal(await sessions(), before, "the same TCP connections");
     assert.equal(before, 1, "exactly one: the master");
     t.diagnostic(`${perCommand.toFixed(1)} ms per command over the shared connection`);
+  });
+
+  test("a claim on B is one command and still atomic: of twelve racing claimers one wins; a fresh foreign record is refused", async (t) => {
+    if (!requireRoot(t)) return;
+    const host = sshHost(machines.b.endpoint);
+    const dir = `${RECORDS_ROOT}/${p}-race`;
+    const claimers = Array.from({ length: 12 }, (_, i) => `${p}/race/Namespace/c${i}`);
+    const results = await onHost(host, () =>
+      Promise.all(claimers.map((mark) => recordClaim(dir, "n", { mark, details: [] }))),
+    );
+    const winners = claimers.filter((_, i) => results[i]?.claimed);
+    assert.equal(winners.length, 1, `exactly one claimer wins: ${JSON.stringify(results)}`);
+    for (const r of results) if (!r.claimed) assert.equal(r.owner, winners[0]);
+    assert.equal((await machines.b.run("head", ["-n", "1", `${dir}/n`])).trim(), winners[0]);
+    // Someone else's record, written on B a moment ago: a create in progress there.
+    await machines.b.run("sh", [
+      "-c",
+      `printf '%s\\n' "$1" > "$2"`,
+      "sh",
+      `${p}/other/Namespace/x`,
+      `${dir}/held`,
+    ]);
+    const refused = await onHost(host, () => recordClaim(dir, "held", { mark: claimers[0]!, details: [] }));
+    assert.deepEqual(refused, { claimed: false, owner: `${p}/other/Namespace/x` });
+    assert.deepEqual(
+      (await machines.b.run("ls", ["-A", dir])).split("\n").filter(Boolean).sort(),
+      ["held", "n"],
+      "no temporary file is left behind",
+    );
+    await machines.b.run("rm", ["-rf", dir]);
   });
 
   test("an unreachable machine fails clearly, and create converges once it is back", async (t) => {

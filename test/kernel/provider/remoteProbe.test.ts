@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { runProbe, unreachableMessage } from "../../../provider/probe";
 import { closeSshHosts } from "../../../provider/kernel/ssh";
 import { probeSchema } from "../../../provider/schema/probe";
-import { startMachines, type Machines } from "../../helpers/machines";
+import { startMachines, type Machines } from "../../../scripts/machines";
 import { uniquePrefix } from "../../helpers/names";
 import { isRoot, requireRoot } from "../../helpers/root";
 
@@ -18,7 +18,7 @@ describe("a probe on another machine", { concurrency: false }, () => {
   const ns = (i: number) => `${p}-${i}`;
   before(async () => {
     if (!isRoot()) return;
-    machines = await startMachines(p, 233);
+    machines = await startMachines(p, 236);
     const { b } = machines;
     for (const i of [1, 2]) await b.run("ip", ["netns", "add", ns(i)]);
     await b.run("ip", [
@@ -37,7 +37,7 @@ describe("a probe on another machine", { concurrency: false }, () => {
       ns(2),
     ]);
     for (const i of [1, 2]) {
-      await b.run("ip", ["-n", ns(i), "address", "add", `10.233.9.${i}/24`, "dev", "e0"]);
+      await b.run("ip", ["-n", ns(i), "address", "add", `10.236.9.${i}/24`, "dev", "e0"]);
       await b.run("ip", ["-n", ns(i), "link", "set", "dev", "e0", "up"]);
     }
   });
@@ -50,17 +50,17 @@ describe("a probe on another machine", { concurrency: false }, () => {
   test("pings from a namespace on B; an address nobody has is unreachable, said with B's name", async (t) => {
     if (!requireRoot(t)) return;
     assert.equal(existsSync(`/run/netns/${ns(1)}`), false, "the namespace is B's alone");
-    const spec = probeSchema.parse({ from: ns(1), to: "10.233.9.2", replies: 2, host: machines.b.endpoint });
+    const spec = probeSchema.parse({ from: ns(1), to: "10.236.9.2", replies: 2, host: machines.b.endpoint });
     const reached = await runProbe(spec);
     assert.equal(reached.reached, true, reached.seen);
     assert.match(reached.seen, /2 packets transmitted, 2 received/);
 
-    const lost = probeSchema.parse({ ...spec, to: "10.233.9.77", replies: 1, deadlineSeconds: 1 });
+    const lost = probeSchema.parse({ ...spec, to: "10.236.9.77", replies: 1, deadlineSeconds: 1 });
     const outcome = await runProbe(lost);
     assert.equal(outcome.reached, false);
     assert.match(
       unreachableMessage(lost, outcome),
-      /namespace .* did not get 1 echo replies from 10\.233\.9\.77/,
+      /namespace .* did not get 1 echo replies from 10\.236\.9\.77/,
     );
   });
 
@@ -68,7 +68,7 @@ describe("a probe on another machine", { concurrency: false }, () => {
     if (!requireRoot(t)) return;
     const closed = probeSchema.parse({
       from: ns(1),
-      to: "10.233.9.2",
+      to: "10.236.9.2",
       port: 5999,
       deadlineSeconds: 1,
       host: machines.b.endpoint,

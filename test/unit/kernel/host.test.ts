@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, statfs, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { commandFiles, onHost, type Host } from "../../../provider/kernel/host";
+import {
+  commandFiles,
+  localHost,
+  onHost,
+  parseClaimAttempt,
+  parseFileStat,
+  parseFoundFiles,
+  type Host,
+} from "../../../provider/kernel/host";
 import { recordClaim, recordList, recordRead, recordRelease } from "../../../provider/kernel/records";
 import { execaRunner, type Runner } from "../../../provider/kernel/runner";
 import { remoteCommandLine } from "../../../provider/kernel/ssh";
@@ -17,7 +25,6 @@ const shellHost: Host = {
   label: "test-shell",
   runner: throughShell,
   files: commandFiles(throughShell, "test-shell"),
-  ownsPids: false,
 };
 
 // Names a shell would expand, split or run if they were not quoted.
@@ -36,30 +43,77 @@ describe("commandFiles through a shell's parser", () => {
     assert.deepEqual(out.stdout.split("\0").slice(0, -1), HOSTILE);
   });
 
-  it("writes, reads, lists, links, renames and removes files with hostile names, data on stdin", async () => {
-    const { files } = shellHost;
-    await files.mkdirp(join(dir, "sub dir"));
-    for (const name of HOSTILE) {
-      const path = join(dir, "sub dir", name);
-      await files.writeFile(path, `${name}\n'"$HOME`);
-      assert.equal(await readFile(path, "utf8"), `${name}\n'"$HOME`);
-      assert.equal(await files.readFile(path), `${name}\n'"$HOME`);
-    }
-    assert.deepEqual((await files.readdir(join(dir, "sub dir"))).sort(), [...HOSTILE].sort());
-    await assert.rejects(files.readFile(join(dir, "nope")), { code: "ENOENT" });
-    await assert.rejects(files.readdir(join(dir, "nope")), { code: "ENOENT" });
-    await assert.rejects(files.stat(join(dir, "nope")), { code: "ENOENT" });
-    const [first, second] = HOSTILE.map((n) => join(dir, "sub dir", n));
-    await assert.rejects(files.link(first!, second!), { code: "EEXIST" });
-    await files.link(first!, join(dir, "linked"));
-    assert.equal((await files.stat(join(dir, "linked"))).ino, (await files.stat(first!)).ino);
-    await files.rename(join(dir, "linked"), second!);
-    assert.equal(await files.readFile(second!), await files.readFile(first!));
-    await files.remove(second!);
-    await files.remove(second!);
-    await assert.rejects(files.readFile(second!), { code: "ENOENT" });
-    assert.ok(Number.isInteger(await files.fsType(dir)));
-    assert.ok(Math.abs((await files.stat(first!)).mtimeMs - Date.now()) < 5_000);
+  // The same contract on this machine (in-process fs) and through the shell (one script each).
+  for (const host of [localHost, shellHost]) {
+    it(`${host.label}: writes, reads, lists, stats, renames and removes files with hostile names, data on stdin`, async () => {
+      const { files } = host;
+      const sub = join(dir, host.label, "sub dir");
+      const text = (name: string) => `${name}\n'"$HOME\n\n`;
+      for (const name of HOSTILE) await files.writeAtomic(sub, `.tmp-${name}`, name, text(name));
+      for (const name of HOSTILE) {
+        assert.equal(await readFile(join(sub, name), "utf8"), text(name));
+        assert.equal(await files.readFile(join(sub, name)), text(name));
+      }
+      assert.deepEqual((await readdir(sub)).sort(), [...HOSTILE].sort(), "no temporary file is left");
+      const found = await files.readFiles(sub);
+      assert.deepEqual(found.map((f) => [f.name, f.text]).sort(), HOSTILE.map((n) => [n, text(n)]).sort());
+      for (const f of found) assert.ok(Math.abs(f.mtimeMs - Date.now()) < 5_000);
+      await assert.rejects(files.readFile(join(dir, "nope")), { code: "ENOENT" });
+      await assert.rejects(files.readFiles(join(dir, "nope")), { code: "ENOENT" });
+      await assert.rejects(files.stat(join(dir, "nope")), { code: "ENOENT" });
+      const [first, second] = HOSTILE.map((n) => join(sub, n));
+      const s = await files.stat(first!);
+      assert.equal(s.fsType, (await statfs(first!)).type);
+      assert.equal(s.size, Buffer.byteLength(text(HOSTILE[0]!)));
+      await files.rename(first!, second!);
+      assert.equal((await files.stat(second!)).ino, s.ino);
+      await files.remove(second!);
+      await files.remove(second!);
+      await assert.rejects(files.readFile(second!), { code: "ENOENT" });
+      const third = join(sub, HOSTILE[2]!);
+      await files.removeIfFirstLine(third, HOSTILE[2]!.slice(1));
+      assert.equal(await files.readFile(third), text(HOSTILE[2]!), "another first line: kept");
+      await files.removeIfFirstLine(third, HOSTILE[2]!);
+      await assert.rejects(files.readFile(third), { code: "ENOENT" });
+      await files.removeIfFirstLine(third, HOSTILE[2]!);
+    });
+
+    it(`${host.label}: a claim links its file, or keeps it and returns the holder's`, async () => {
+      const { files } = host;
+      const claims = join(dir, host.label, "claims");
+      const sweep = { now: Date.now(), tempMaxAgeMs: 600_000 };
+      assert.deepEqual(await files.claim(claims, ".tmp-1-a", "x y", "first\n", sweep), { linked: true });
+      assert.deepEqual(await readdir(claims), ["x y"]);
+      const held = await files.claim(claims, ".tmp-1-b", "x y", "second\n\n", sweep);
+      assert.equal(held.linked, false);
+      assert.ok(!held.linked && held.text === "first\n" && Math.abs(held.mtimeMs - Date.now()) < 5_000);
+      assert.deepEqual((await readdir(claims)).sort(), [".tmp-1-b", "x y"], "the loser's file is kept");
+      assert.equal(await readFile(join(claims, ".tmp-1-b"), "utf8"), "second\n\n");
+    });
+  }
+
+  it("parses what the scripts print, and refuses anything else", () => {
+    assert.deepEqual(parseClaimAttempt("linked\n"), { linked: true });
+    assert.deepEqual(parseClaimAttempt("exists\n1700000000\nm\n\nx"), {
+      linked: false,
+      mtimeMs: 1_700_000_000_000,
+      text: "m\n\nx",
+    });
+    assert.throws(() => parseClaimAttempt(""), /unexpected output of a record claim/);
+    assert.throws(() => parseClaimAttempt("exists\nsoon\n"), /unexpected output/);
+    assert.deepEqual(parseFileStat("1700000000 42 4 0\n6e736673\n"), {
+      mtimeMs: 1_700_000_000_000,
+      ino: 42,
+      dev: 4,
+      size: 0,
+      fsType: 0x6e736673,
+    });
+    assert.throws(() => parseFileStat("1700000000 42 4\n"), /unexpected output of stat/);
+    assert.deepEqual(parseFoundFiles("a\x001\x00m\n\x00b c\x002\x00\x00"), [
+      { name: "a", mtimeMs: 1000, text: "m\n" },
+      { name: "b c", mtimeMs: 2000, text: "" },
+    ]);
+    assert.deepEqual(parseFoundFiles(""), []);
   });
 
   it("nothing a name asked the shell to run ran", async () => {
@@ -100,10 +154,10 @@ describe("commandFiles through a shell's parser", () => {
       // A writer that died long ago (its pid may well be alive here: it is another machine's).
       await writeFile(join(records, `.tmp-${process.pid}-old`), "m\n");
       await recordClaim(records, "y", { mark: "m", details: [] }, Date.now() + 3_600_000);
-      assert.deepEqual((await shellHost.files.readdir(records)).sort(), ["x", "y"]);
+      assert.deepEqual((await readdir(records)).sort(), ["x", "y"]);
       await writeFile(join(records, `.tmp-${process.pid}-new`), "m\n");
       await recordClaim(records, "z", { mark: "m", details: [] });
-      assert.ok((await shellHost.files.readdir(records)).includes(`.tmp-${process.pid}-new`));
+      assert.ok((await readdir(records)).includes(`.tmp-${process.pid}-new`));
     });
   });
 });

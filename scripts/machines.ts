@@ -2,6 +2,8 @@
 // own (its own /run, so its own /run/netns and /run/pulumi-netns) running a real OpenSSH server,
 // reached from the test's namespace over a veth each, and joined to each other by a veth underlay.
 // Run it inside /work/bin/isolated: everything here lives in the test's private network.
+// The tests, the bench's remote row and, as a command (`node dist/scripts/machines.js start|stop
+// LAB`, at the end), examples/two-machines' README start them here.
 import { spawn, type ChildProcess } from "node:child_process";
 import {
   mkdirSync,
@@ -16,7 +18,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import type { SshEndpoint } from "../../provider/kernel/ssh";
+import { quote } from "shell-quote";
+import type { SshEndpoint } from "../provider/kernel/ssh";
 
 export interface Machine {
   readonly name: string;
@@ -24,6 +27,8 @@ export interface Machine {
   readonly address: string;
   /** Its end of the A–B underlay. */
   readonly underlay: string;
+  /** The device that carries {@link underlay} on the machine. */
+  readonly underlayDev: string;
   /** The pid whose namespaces are the machine's (a `sleep` that holds them). */
   readonly pid: number;
   /** How the provider reaches it: the test's key, the pinned host key. */
@@ -40,8 +45,44 @@ export interface Machines {
   readonly b: Machine;
   /** The test's own key pair's public half, and a second key no machine accepts. */
   readonly refusedKey: string;
+  /** What {@link stopMachines} needs: the holders' pids, the directory of keys and configs. */
+  readonly holders: readonly number[];
+  readonly dir: string;
+  /** The machines' cables' ends in the caller's namespace. */
+  readonly links: readonly string[];
   /** Stops everything and removes the files. */
   close(): Promise<void>;
+}
+
+/**
+ * Stops machines started by {@link startMachines} (maybe by another process): deletes their
+ * cables' ends here (`links`; the kernel frees a dead namespace's veths only later, and whoever
+ * looks next must not find them), then kills every process in each holder's network namespace
+ * (sshd, sessions) and the holders, whose namespaces die with them and take everything made on
+ * the machines along; removes `dir`.
+ */
+export async function stopMachines(
+  holders: readonly number[],
+  dir: string,
+  links: readonly string[],
+): Promise<void> {
+  for (const link of links) await sh("ip", ["link", "delete", link]).catch(() => undefined);
+  for (const pid of holders) {
+    let inside: number[] = [];
+    try {
+      inside = pidsInNetns(pid);
+    } catch {
+      // Gone already.
+    }
+    for (const p of [...inside.filter((p) => p !== pid), pid]) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const sh = async (file: string, args: readonly string[]) => (await execa(file, args)).stdout;
@@ -90,7 +131,8 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
   for (const tool of ["env", "sh", "cat", "ln", "mv", "rm", "mkdir", "stat", "find", "test"]) {
     symlinkSync(`/usr/bin/${tool}`, join(dir, "no-ip", tool));
   }
-  const holders: ChildProcess[] = [];
+  const holders: number[] = [];
+  const links: string[] = [];
 
   const machine = async (name: "a" | "b", index: number): Promise<Machine> => {
     const host = await keyPair(dir, `host-${name}`);
@@ -132,9 +174,9 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
       ],
       { stdio: "ignore" },
     );
-    holders.push(holder);
     const pid = holder.pid;
     if (pid === undefined) throw new Error("cannot start unshare");
+    holders.push(pid);
     await waitFor(`machine ${name}`, async () =>
       sh("nsenter", ["-t", String(pid), "-m", "ls", "/run"]).then(
         (out) => out.includes("sshd"),
@@ -146,6 +188,7 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
     const outside = `${prefix}${name}o`;
     const inside = `${prefix}${name}i`;
     await sh("ip", ["link", "add", outside, "type", "veth", "peer", "name", inside, "netns", String(pid)]);
+    links.push(outside);
     await sh("ip", ["address", "add", `10.${subnet}.${index}.1/30`, "dev", outside]);
     await sh("ip", ["link", "set", outside, "up"]);
     await run("ip", ["address", "add", `10.${subnet}.${index}.2/30`, "dev", inside]);
@@ -174,6 +217,7 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
       name,
       address,
       underlay: `10.${subnet}.3.${index}`,
+      underlayDev: `${prefix}u${name}`,
       pid,
       endpoint: { address, port: 22, user: "root", hostKey: host.publicKey, privateKey: client.privateKey },
       run,
@@ -182,39 +226,111 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
     };
   };
 
-  const a = await machine("a", 1);
-  const b = await machine("b", 2);
-  // The underlay: one veth from A's namespace to B's, as a cable between two machines.
-  await sh("ip", [
-    "link",
-    "add",
-    `${prefix}ua`,
-    "netns",
-    String(a.pid),
-    "type",
-    "veth",
-    "peer",
-    "name",
-    `${prefix}ub`,
-    "netns",
-    String(b.pid),
-  ]);
-  await a.run("ip", ["address", "add", `${a.underlay}/24`, "dev", `${prefix}ua`]);
-  await a.run("ip", ["link", "set", `${prefix}ua`, "up"]);
-  await b.run("ip", ["address", "add", `${b.underlay}/24`, "dev", `${prefix}ub`]);
-  await b.run("ip", ["link", "set", `${prefix}ub`, "up"]);
+  try {
+    const a = await machine("a", 1);
+    const b = await machine("b", 2);
+    // The underlay: one veth from A's namespace to B's, as a cable between two machines.
+    await sh("ip", [
+      "link",
+      "add",
+      a.underlayDev,
+      "netns",
+      String(a.pid),
+      "type",
+      "veth",
+      "peer",
+      "name",
+      b.underlayDev,
+      "netns",
+      String(b.pid),
+    ]);
+    for (const m of [a, b]) {
+      await m.run("ip", ["address", "add", `${m.underlay}/24`, "dev", m.underlayDev]);
+      await m.run("ip", ["link", "set", m.underlayDev, "up"]);
+    }
+    return {
+      a,
+      b,
+      refusedKey: refused.privateKey,
+      holders,
+      dir,
+      links,
+      close: () => stopMachines(holders, dir, links),
+    };
+  } catch (e) {
+    // Half started: nothing may outlive the failure.
+    await stopMachines(holders, dir, links);
+    throw e;
+  }
+}
 
-  return {
-    a,
-    b,
-    refusedKey: refused.privateKey,
-    async close() {
-      for (const m of [a, b]) {
-        for (const p of pidsInNetns(m.pid)) if (p !== m.pid) process.kill(p, "SIGKILL");
-      }
-      for (const h of holders) h.kill("SIGKILL");
-      // The test-side veth ends go with their peers when the machines' namespaces die.
-      rmSync(dir, { recursive: true, force: true });
+/**
+ * `node dist/scripts/machines.js start LAB`: starts machines A and B as {@link startMachines} does
+ * and leaves them running; writes into the directory LAB what a user of real machines would have:
+ * `env` (their addresses, host keys and underlay, for `.`), `id` (the key they accept),
+ * `known_hosts` and `ssh_config` (`ssh -F LAB/ssh_config a CMD`). `stop LAB` stops them and
+ * removes LAB; nothing started is left.
+ */
+async function cli(argv: readonly string[]): Promise<void> {
+  const [command, lab] = argv;
+  if ((command !== "start" && command !== "stop") || lab === undefined || argv.length !== 2) {
+    throw new Error("usage: node dist/scripts/machines.js start|stop LAB_DIR");
+  }
+  const state = join(lab, "machines.json");
+  if (command === "stop") {
+    let started: Pick<Machines, "holders" | "dir" | "links"> | undefined;
+    try {
+      started = JSON.parse(readFileSync(state, "utf8")) as Pick<Machines, "holders" | "dir" | "links">;
+    } catch {
+      // Never started, or stopped already.
+    }
+    if (started) await stopMachines(started.holders, started.dir, started.links);
+    rmSync(lab, { recursive: true, force: true });
+    return;
+  }
+  mkdirSync(lab, { recursive: true });
+  // 10.235/16: apart from the tests' and the bench's machines.
+  const { a, b, holders, dir, links } = await startMachines("lab", 235);
+  writeFileSync(state, JSON.stringify({ holders, dir, links }) + "\n");
+  const key = join(lab, "id");
+  writeFileSync(key, a.endpoint.privateKey ?? "", { mode: 0o600 });
+  writeFileSync(join(lab, "known_hosts"), [a, b].map((m) => `${m.address} ${m.endpoint.hostKey}\n`).join(""));
+  writeFileSync(
+    join(lab, "ssh_config"),
+    [a, b]
+      .map((m) =>
+        [
+          `Host ${m.name}`,
+          `  HostName ${m.address}`,
+          "  User root",
+          `  IdentityFile ${key}`,
+          `  UserKnownHostsFile ${join(lab, "known_hosts")}`,
+          "  BatchMode yes",
+          "",
+        ].join("\n"),
+      )
+      .join(""),
+  );
+  const vars = [a, b].flatMap((m) => {
+    const M = m.name.toUpperCase();
+    return [
+      [`${M}_ADDRESS`, m.address],
+      [`${M}_HOST_KEY`, m.endpoint.hostKey],
+      [`${M}_UNDERLAY`, m.underlay],
+      [`${M}_UNDERLAY_DEV`, m.underlayDev],
+    ];
+  });
+  writeFileSync(join(lab, "env"), vars.map(([k, v]) => `${k}=${quote([v!])}\n`).join(""));
+  console.log(`machines A (${a.address}) and B (${b.address}) are up; stop them with: stop ${lab}`);
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2)).then(
+    // The machines' processes are ours: leave without waiting for them.
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
     },
-  };
+  );
 }
