@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ProviderKind, ResourceKind } from "../provider/kinds";
 import type { HostInputs } from "../provider/schema/host";
 import type { References } from "../provider/schema/references";
-import { declareReferences, withDeclaredDependencies } from "./registry";
+import { declareReferences, machineKey, withDeclaredDependencies } from "./registry";
 
 // The provider's registry of kinds names them: the kinds users declare (the last part of each
 // resource's type token), and every kind the provider serves (theirs and the stack's own
@@ -95,8 +95,8 @@ export abstract class NetnsResource extends DynamicResource {
       kind,
       name,
       { host: undefined, machine: undefined, ...props, stackInstance: stackInstance() },
-      withDeclaredDependencies(opts, references.uses),
+      withDeclaredDependencies(opts, references.uses, machineKey(props.host)),
     );
-    declareReferences(references, this);
+    declareReferences(references, this, machineKey(props.host));
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type * as pulumi from "@pulumi/pulumi";
-import { declareLink, declareNamespace, withDeclaredDependencies } from "../../../sdk/registry";
+import * as pulumi from "@pulumi/pulumi";
+import { declareLink, declareNamespace, machineKey, withDeclaredDependencies } from "../../../sdk/registry";
 
 const fake = (label: string) => ({ label }) as unknown as pulumi.Resource;
 
@@ -43,4 +43,20 @@ test("a link made on a declared link waits for it and is replaced with it", () =
   // An undeclared parent (an existing link the stack only references) adds no replacement.
   const existing = withDeclaredDependencies(undefined, [{ namespace: "reg-lower", lower: "eth9" }]);
   assert.deepEqual([existing?.dependsOn, existing?.replaceWith], [[hub], undefined]);
+});
+
+test("names are per machine: one name on two machines is two things; an unknown machine waits for both", () => {
+  const hereHub = fake("here");
+  const thereHub = fake("there");
+  const there = machineKey({ address: "10.0.0.2" });
+  assert.equal(there, "10.0.0.2:22");
+  assert.equal(machineKey(undefined), "local");
+  assert.equal(machineKey(pulumi.output({ address: "10.0.0.2" })), "*");
+  declareNamespace("reg-two", hereHub);
+  declareNamespace("reg-two", thereHub, there);
+  const ref = [{ namespace: "reg-two" }];
+  assert.deepEqual(withDeclaredDependencies(undefined, ref)?.dependsOn, [hereHub]);
+  assert.deepEqual(withDeclaredDependencies(undefined, ref, there)?.dependsOn, [thereHub]);
+  assert.equal(withDeclaredDependencies(undefined, ref, machineKey({ address: "10.0.0.3" })), undefined);
+  assert.deepEqual(withDeclaredDependencies(undefined, ref, "*")?.dependsOn, [hereHub, thereHub]);
 });
