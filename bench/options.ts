@@ -20,6 +20,11 @@ export interface BenchOptions {
    */
   readonly fineMax: number;
   /**
+   * Only the user's-path rows (CLI, Lan, remote, the toolchain's floor), Mininet and the kernel
+   * rows: no Automation API, no-op engine floor or bare-handler diagnostics. BENCH_HEADLINE_ONLY=1.
+   */
+  readonly headlineOnly: boolean;
+  /**
    * Count the `ip` processes of one extra, untimed up/refresh/destroy at the smallest size.
    * Default: on when the smallest size is at least 10 (off for the tiny CI run); BENCH_COUNT_IP=1|0.
    */
@@ -70,6 +75,7 @@ export function readOptions(
     skipMininet: flag(env.BENCH_SKIP_MININET),
     skipEngine: flag(env.BENCH_SKIP_ENGINE),
     fineMax: env.BENCH_FINE_MAX ? Number(env.BENCH_FINE_MAX) : 300,
+    headlineOnly: flag(env.BENCH_HEADLINE_ONLY),
     skipRemote: flag(env.BENCH_SKIP_REMOTE),
     countIp: env.BENCH_COUNT_IP === undefined ? Math.min(...sizes) >= 10 : flag(env.BENCH_COUNT_IP),
     parallel,

@@ -278,6 +278,7 @@ async function measureSize(
   }
   await settle(n);
   await remoteStar(r, n, false);
+  if (opts.headlineOnly) return;
   log(`N=${n}: pulumi-netns through the engine`);
   const ours = await engineStar("netns", n, opts, true);
   engineRows(r, "netns", "pulumi-netns (Automation API, inline)", n, ours);

@@ -21,6 +21,7 @@ import {
   netnsDeleteLine,
   netnsIsStaleFile,
   netnsIdentity,
+  netnsList,
   netnsReadMark,
   netnsReleaseMark,
   netnsWriteMark,
@@ -117,8 +118,13 @@ export function namespaceVerdict(
 /** Reads a namespace and judges it; undefined when there is none. */
 async function judge(name: string, mark: string, groups: ReadonlySet<number>) {
   if (!(await netnsIdentity(name))) return undefined;
-  const [view, record] = await Promise.all([namespaceView(name), netnsReadMark(name)]);
-  return view && { view, ...namespaceVerdict(view, mark, record, groups) };
+  const view = await namespaceView(name);
+  if (!view) return undefined;
+  // The record matters only to a namespace whose loopback lacks the mark (one command less per
+  // host, which on another machine is a round trip).
+  const marked = aliasMark(view.links.get("lo")?.state.alias) === mark;
+  const record = marked ? undefined : await netnsReadMark(name);
+  return { view, ...namespaceVerdict(view, mark, record, groups) };
 }
 
 /** The groups a Lan's links are in: the bridge's (the Lan's mark) and each host's. */
@@ -223,6 +229,8 @@ function hostOutputs(
 interface Found {
   hub: NamespaceView | undefined;
   hosts: Map<string, NamespaceView | undefined>;
+  /** The names in the machine's namespace directory, when read: a name absent there has no stale file. */
+  present?: ReadonlySet<string>;
 }
 
 /**
@@ -285,7 +293,7 @@ async function build(
     );
   try {
     const root: string[][] = [];
-    const claim = async (name: string, owner: string) => {
+    const claim = async (name: string, owner: string): Promise<string[][]> => {
       const claimed = await netnsClaimMark(name, owner);
       if (!claimed.claimed) {
         throw new Error(
@@ -295,11 +303,23 @@ async function build(
       }
       added.push({ name, mark: owner });
       // `ip netns delete` unlinks the file an `ip netns add` killed half way left behind.
-      if (await netnsIsStaleFile(name)) root.push(netnsDeleteLine(name));
-      root.push(netnsAddLine(name));
+      const stale =
+        (found.present === undefined || found.present.has(name)) && (await netnsIsStaleFile(name));
+      return [...(stale ? [netnsDeleteLine(name)] : []), netnsAddLine(name)];
     };
-    if (!found.hub) await claim(inputs.namespace, mark);
-    for (const host of hosts) if (!found.hosts.get(host.key)) await claim(host.key, hostMark(mark, host.key));
+    if (!found.hub) root.push(...(await claim(inputs.namespace, mark)));
+    const missing = hosts.filter((host) => !found.hosts.get(host.key));
+    // Eight at a time: each claim is a round trip on another machine. In host order, so the
+    // batch reads the same every time.
+    // Every claim settles before a refusal is raised, so the rollback sees each one that was made.
+    const claims = await pool(missing, 8, (host) =>
+      claim(host.key, hostMark(mark, host.key)).then(
+        (lines) => ({ lines }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+    for (const c of claims) if ("error" in c) throw c.error;
+    for (const c of claims) if ("lines" in c) root.push(...c.lines);
     if (!found.hub?.links.has(inputs.bridge)) {
       root.push(
         linkAddLine(inputs.bridge, BRIDGE, [], {
@@ -326,12 +346,16 @@ async function build(
     const views = await pool(hosts, 8, (host) =>
       namespaceApply(host.key, hostLines(inputs, host, found.hosts.get(host.key))),
     );
-    // Records written for namespaces found half made by an earlier run lacking one.
-    await Promise.all(
-      hosts.map(async (host) => {
+    // Records written for namespaces found half made by an earlier run lacking one (a namespace
+    // this call claimed has its record already).
+    const claimedNow = new Set(added.map((a) => a.name));
+    await pool(
+      hosts.filter((host) => !claimedNow.has(host.key)),
+      8,
+      async (host) => {
         if ((await netnsReadMark(host.key)) !== hostMark(mark, host.key))
           await netnsWriteMark(host.key, hostMark(mark, host.key));
-      }),
+      },
     );
     const bridge = hubView.links.get(inputs.bridge);
     return {
@@ -386,7 +410,9 @@ async function remove(
     );
   });
   await hostBatch(doomed.map(netnsDeleteLine));
-  for (const { name, marks } of targets) for (const mark of marks) await netnsReleaseMark(name, mark);
+  await pool(targets, 8, async ({ name, marks }) => {
+    for (const mark of marks) await netnsReleaseMark(name, mark);
+  });
 }
 
 /**
@@ -431,12 +457,12 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Inputs) {
     assertPrivileged();
     const keys = Object.keys(inputs.hosts).sort();
-    const names = [inputs.namespace, ...keys];
-    const existing = await Promise.all(names.map((n) => netnsIdentity(n)));
-    // A first create finds every name free and reads nothing; a resumed one proves what is there.
-    const found: Found = existing.some(Boolean)
-      ? await find(inputs, keys)
-      : { hub: undefined, hosts: new Map(keys.map((k) => [k, undefined])) };
+    // One listing of the machine's namespaces (a round trip on another machine, not one per host):
+    // a first create finds every name free and reads nothing more; a resumed one proves what is there.
+    const present = new Set(await netnsList());
+    const found: Found = [inputs.namespace, ...keys].some((n) => present.has(n))
+      ? { ...(await find(inputs, keys)), present }
+      : { hub: undefined, hosts: new Map(keys.map((k) => [k, undefined])), present };
     const built = await build(inputs, keys, found, true);
     return { id: inputs.namespace, outs: lanOutputs(inputs, built.bridgeMacAddress, built.hosts) };
   },

@@ -69,7 +69,9 @@ async function main(): Promise<number> {
   const outcome = await runProbe(spec);
   const machine = hostOf(spec) === localHost ? "" : ` on ${hostOf(spec).label}`;
   if (!outcome.reached) {
-    process.stderr.write(`${unreachableMessage(spec, outcome)}${machine ? ` (the probe ran${machine})` : ""}\n`);
+    process.stderr.write(
+      `${unreachableMessage(spec, outcome)}${machine ? ` (the probe ran${machine})` : ""}\n`,
+    );
     return 1;
   }
   process.stdout.write(`${describeProbe(spec)}${machine}: ${outcome.seen}\n`);

@@ -151,7 +151,8 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
         "PermitRootLogin prohibit-password",
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
-        "MaxSessions 100",
+        // MaxSessions stays OpenSSH's default (10), as on a real machine: the provider must keep
+        // its commands on one connection under it.
         "MaxStartups 100",
         "Match LocalPort 2222",
         `  SetEnv PATH=${join(dir, "no-ip")}`,
