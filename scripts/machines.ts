@@ -151,8 +151,7 @@ export async function startMachines(prefix: string, subnet = 231): Promise<Machi
         "PermitRootLogin prohibit-password",
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
-        // MaxSessions stays OpenSSH's default (10), as on a real machine: the provider must keep
-        // its commands on one connection under it.
+        // MaxSessions stays OpenSSH's default (10), as on a real machine.
         "MaxStartups 100",
         "Match LocalPort 2222",
         `  SetEnv PATH=${join(dir, "no-ip")}`,

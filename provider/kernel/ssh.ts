@@ -333,34 +333,11 @@ export class SshHost implements Host {
 
   private async once(argv: readonly string[], input: string | undefined): Promise<CommandResult> {
     const remote = remoteCommandLine(argv);
-    return this.inSession(() =>
-      execaRunner(
-        "ssh",
-        [...this.base, "-o", "ControlMaster=no", "--", this.endpoint.address, remote],
-        input !== undefined ? { input } : {},
-      ),
+    return execaRunner(
+      "ssh",
+      [...this.base, "-o", "ControlMaster=no", "--", this.endpoint.address, remote],
+      input !== undefined ? { input } : {},
     );
-  }
-
-  private sessions = 0;
-  private readonly waitingForSession: (() => void)[] = [];
-
-  /**
-   * Runs `work` once fewer than {@link SESSIONS_PER_CONNECTION} commands are running on this
-   * connection: sshd refuses sessions past its MaxSessions (10 by default) with "open failed",
-   * and a Lan or a parallel `up` starts many more at once.
-   */
-  private async inSession<T>(work: () => Promise<T>): Promise<T> {
-    while (this.sessions >= SESSIONS_PER_CONNECTION) {
-      await new Promise<void>((resolve) => this.waitingForSession.push(resolve));
-    }
-    this.sessions++;
-    try {
-      return await work();
-    } finally {
-      this.sessions--;
-      this.waitingForSession.shift()?.();
-    }
   }
 
   /** Ends the master connection (`ssh -O exit`); synchronous, for the process's exit. */
@@ -370,9 +347,6 @@ export class SshHost implements Host {
     this.forget();
   }
 }
-
-/** Commands at once on one connection: under sshd's default MaxSessions of 10. */
-export const SESSIONS_PER_CONNECTION = 8;
 
 /** The one {@link SshHost} of `endpoint` in this process. */
 export function sshHost(endpoint: SshEndpoint): SshHost {
