@@ -55,7 +55,7 @@ const settle = (n: number) => sleep(Number(process.env.BENCH_SETTLE_MS ?? 1000) 
 
 const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-function engineRows(r: Rows, id: string, label: string, n: number, f: StackFigures): void {
+function engineRows(r: Rows, id: string, label: string, n: number, f: Pick<StackFigures, Op>): void {
   r.set(`${id}.up`, `${label}: up`, "s", n, f.up.seconds);
   r.set(`${id}.preview`, `${label}: preview (no-op)`, "s", n, f.preview.seconds);
   r.set(`${id}.refresh`, `${label}: refresh`, "s", n, f.refresh.seconds);
@@ -77,6 +77,7 @@ async function pingAcrossRemoteStar(b: Machine, prefix: string, n: number): Prom
 }
 
 const OPS = ["up", "preview", "refresh", "destroy"] as const;
+type Op = (typeof OPS)[number];
 
 /** The star on machine B over SSH, and how much slower than the same star here each operation is. */
 function remoteRows(r: Rows, n: number, f: UserPathFigures | null, note?: string, lan = false): void {
@@ -120,10 +121,7 @@ function userRows(r: Rows, n: number, f: UserPathFigures, lan = false): void {
   const label = lan ? "pulumi CLI, TypeScript project, one Lan" : "pulumi CLI, TypeScript project";
   const id = lan ? "userLan" : "user";
   if (lan) {
-    r.set(`${id}.up`, `${label}: up`, "s", n, f.up.seconds);
-    r.set(`${id}.preview`, `${label}: preview (no-op)`, "s", n, f.preview.seconds);
-    r.set(`${id}.refresh`, `${label}: refresh`, "s", n, f.refresh.seconds);
-    r.set(`${id}.destroy`, `${label}: destroy`, "s", n, f.destroy.seconds);
+    engineRows(r, id, label, n, f);
     r.set(`${id}.up.cpu.engine`, "  up CPU: pulumi CLI", "s", n, f.up.sample.engine.cpuSeconds);
     r.set(
       `${id}.up.cpu.provider`,
@@ -142,10 +140,7 @@ function userRows(r: Rows, n: number, f: UserPathFigures, lan = false): void {
     r.set(`${id}.stateBytes`, `${label}: state after up`, "B", n, f.stateBytes);
     return;
   }
-  r.set("user.up", `${label}: up`, "s", n, f.up.seconds);
-  r.set("user.preview", `${label}: preview (no-op)`, "s", n, f.preview.seconds);
-  r.set("user.refresh", `${label}: refresh`, "s", n, f.refresh.seconds);
-  r.set("user.destroy", `${label}: destroy`, "s", n, f.destroy.seconds);
+  engineRows(r, id, label, n, f);
   const cpu = f.up.sample;
   r.set(
     "user.up.cpu.engine",
@@ -249,16 +244,7 @@ async function measureSize(
   log(`N=${n}: pulumi CLI on one no-op resource holding the Lan's inputs (the toolchain's floor)`);
   {
     const f = await userPathStar(fresh(), n, undefined, {}, floorProject);
-    r.set("userFloor.up", "toolchain floor, one no-op resource: up", "s", n, f.up.seconds);
-    r.set(
-      "userFloor.preview",
-      "toolchain floor, one no-op resource: preview (no-op)",
-      "s",
-      n,
-      f.preview.seconds,
-    );
-    r.set("userFloor.refresh", "toolchain floor, one no-op resource: refresh", "s", n, f.refresh.seconds);
-    r.set("userFloor.destroy", "toolchain floor, one no-op resource: destroy", "s", n, f.destroy.seconds);
+    engineRows(r, "userFloor", "toolchain floor, one no-op resource", n, f);
   }
   if (n > opts.fineMax) {
     const skipped = `skipped above BENCH_FINE_MAX=${opts.fineMax}`;

@@ -115,10 +115,13 @@ export function namespaceVerdict(
   return { verdict: "foreign", carried: carried ?? (record !== mark ? record : undefined) };
 }
 
-/** Reads a namespace and judges it; undefined when there is none. */
-async function judge(name: string, mark: string, groups: ReadonlySet<number>) {
+/**
+ * Reads a namespace and judges it; undefined when there is none. A host's view has its links'
+ * IPv6 settings (`linkDetails`); the hub's, with a port per host, does without.
+ */
+async function judge(name: string, mark: string, groups: ReadonlySet<number>, linkDetails: boolean) {
   if (!(await netnsIdentity(name))) return undefined;
-  const view = await namespaceView(name);
+  const view = await namespaceView(name, linkDetails);
   if (!view) return undefined;
   // The record matters only to a namespace whose loopback lacks the mark (one command less per
   // host, which on another machine is a round trip).
@@ -242,9 +245,9 @@ async function find(inputs: Inputs, keys: readonly string[], olds?: Marks): Prom
   const marks = [ownerMark(inputs), ...(olds ? [ownerMark(olds)] : [])];
   const groups = new Set(marks.flatMap((m) => [...lanGroups(m, keys)]));
   const problems: Error[] = [];
-  const look = async (name: string, markOf: (m: string) => string, what: string) => {
+  const look = async (name: string, markOf: (m: string) => string, what: string, host: boolean) => {
     for (const mark of marks) {
-      const judged = await judge(name, markOf(mark), groups);
+      const judged = await judge(name, markOf(mark), groups, host);
       if (!judged) return undefined;
       if (judged.verdict !== "foreign") return judged.view;
       if (mark === marks[marks.length - 1]) {
@@ -253,8 +256,8 @@ async function find(inputs: Inputs, keys: readonly string[], olds?: Marks): Prom
     }
     return undefined;
   };
-  const hub = await look(inputs.namespace, (m) => m, describeHub(inputs.namespace));
-  const views = await pool(keys, 8, (key) => look(key, (m) => hostMark(m, key), describeHost(key)));
+  const hub = await look(inputs.namespace, (m) => m, describeHub(inputs.namespace), false);
+  const views = await pool(keys, 8, (key) => look(key, (m) => hostMark(m, key), describeHost(key), true));
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new AggregateError(problems, problems.map((p) => p.message).join("\n"));
   return { hub, hosts: new Map(keys.map((k, i) => [k, views[i]])) };
@@ -344,7 +347,7 @@ async function build(
     await hostBatch(root);
     const hubView = await namespaceApply(inputs.namespace, hubLines(inputs, found.hub, hosts));
     const views = await pool(hosts, 8, (host) =>
-      namespaceApply(host.key, hostLines(inputs, host, found.hosts.get(host.key))),
+      namespaceApply(host.key, hostLines(inputs, host, found.hosts.get(host.key)), true),
     );
     // Records written for namespaces found half made by an earlier run lacking one (a namespace
     // this call claimed has its record already).
@@ -397,7 +400,8 @@ async function remove(
   await pool(targets, 8, async ({ name, marks, what }) => {
     let carried: string | undefined;
     for (const mark of marks) {
-      const judged = await judge(name, mark, groups);
+      // Deleting needs only the verdict, which no IPv6 setting changes.
+      const judged = await judge(name, mark, groups, false);
       if (!judged) return;
       if (judged.verdict !== "foreign") {
         doomed.push(name);
@@ -473,7 +477,7 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
     const mark = ownerMark(props);
     const keys = Object.keys(props.hosts ?? {});
     const groups = lanGroups(mark, keys);
-    const hub = await judge(props.namespace, mark, groups);
+    const hub = await judge(props.namespace, mark, groups, false);
     if (!hub || hub.verdict !== "ours") return {};
     const bridge = hub.view.links.get(props.bridge);
     if (!bridge || linkOwnership(bridge.state, mark) !== "ours") return {};
@@ -483,7 +487,7 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
     await pool(keys, 8, async (key) => {
       const had = props.hosts[key]!;
       const own = hostMark(mark, key);
-      const judged = await judge(key, own, groups);
+      const judged = await judge(key, own, groups, true);
       // Gone or a look-alike: the state drops it, so our record, which names it, goes now too
       // (a record must never make someone else's fresh namespace look half made by us).
       if (!judged || judged.verdict !== "ours") return netnsReleaseMark(key, own);

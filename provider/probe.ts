@@ -67,7 +67,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const outcome = await runProbe(spec);
-  const machine = hostOf(spec) === localHost ? "" : ` on ${hostOf(spec).label}`;
+  const host = hostOf(spec);
+  const machine = host === localHost ? "" : ` on ${host.label}`;
   if (!outcome.reached) {
     process.stderr.write(
       `${unreachableMessage(spec, outcome)}${machine ? ` (the probe ran${machine})` : ""}\n`,

@@ -20,22 +20,21 @@ export interface NamespaceView {
 }
 
 /**
- * Parses the three outputs of {@link namespaceApply}'s read-back: `link show` (which alone carries
- * IPv6 settings such as `addrgenmode`), `address show`, `route show default`.
+ * Parses {@link namespaceApply}'s read-back: `address show` and `route show default`, after
+ * `link show` when it was asked for `linkDetails` (only `link show` carries IPv6 settings such as
+ * `addrgenmode`; `address show` has the rest of each link).
  */
-export function parseNamespaceView(values: readonly unknown[]): NamespaceView {
-  const [details, addresses, routes] = values.slice(-3);
-  if (!Array.isArray(details) || !Array.isArray(addresses)) {
-    throw new Error("ip -j -batch: expected the read-back of `link show` and `address show`");
+export function parseNamespaceView(values: readonly unknown[], linkDetails = false): NamespaceView {
+  const [details, addresses, routes] = linkDetails ? values.slice(-3) : [undefined, ...values.slice(-2)];
+  if (!Array.isArray(addresses) || (linkDetails && !Array.isArray(details))) {
+    throw new Error("ip -j -batch: expected the read-back of `address show` (and `link show`)");
   }
-  const addressesByName = new Map<string, string[]>();
+  const linkState = new Map(parseLinks(details ?? addresses).map((state) => [state.name, state]));
+  const links = new Map<string, NamespaceLink>();
   for (const raw of addresses) {
     const [state] = parseLinks([raw]);
-    if (state) addressesByName.set(state.name, parseAddresses([raw]).sort());
-  }
-  const links = new Map<string, NamespaceLink>();
-  for (const state of parseLinks(details)) {
-    links.set(state.name, { state, addresses: addressesByName.get(state.name) ?? [] });
+    const detailed = state && linkState.get(state.name);
+    if (detailed) links.set(state.name, { state: detailed, addresses: parseAddresses([raw]).sort() });
   }
   return { links, gateway: parseDefaultGateway(routes) };
 }
@@ -43,31 +42,37 @@ export function parseNamespaceView(values: readonly unknown[]): NamespaceView {
 /**
  * Runs `lines` in namespace `netns` and then reads every link there with its addresses, and its
  * default route, in the same process; ip stops at the first failing line and the error names it.
- * A missing namespace raises NotFoundError (`missing: "netns"`).
- * Equivalent to: `ip -j -N -d -n NS -batch -` with LINES..., `link show`, `address show`,
+ * A missing namespace raises NotFoundError (`missing: "netns"`). With `linkDetails`, each link's
+ * state also has its IPv6 settings (one more listing: ask for it only where they matter).
+ * Equivalent to: `ip -j -N -d -n NS -batch -` with LINES..., [`link show`,] `address show`,
  * `route show default`.
  */
 export async function namespaceApply(
   netns: string,
   lines: readonly (readonly string[])[],
+  linkDetails = false,
   ip: Ip = defaultIp(),
 ): Promise<NamespaceView> {
   const values = await ip.batchJson(
     netns,
-    [...lines, ["link", "show"], ["address", "show"], defaultRouteShowLine()],
+    [...lines, ...(linkDetails ? [["link", "show"]] : []), ["address", "show"], defaultRouteShowLine()],
     ["-N", "-d"],
   );
-  return parseNamespaceView(values);
+  return parseNamespaceView(values, linkDetails);
 }
 
 /**
  * Reads namespace `netns` as {@link namespaceApply} does, changing nothing; undefined when the
  * namespace does not exist.
- * Equivalent to: `ip -j -N -d -n NS -batch -` with `link show`, `address show`, `route show default`.
+ * Equivalent to: `ip -j -N -d -n NS -batch -` with [`link show`,] `address show`, `route show default`.
  */
-export async function namespaceView(netns: string, ip: Ip = defaultIp()): Promise<NamespaceView | undefined> {
+export async function namespaceView(
+  netns: string,
+  linkDetails = false,
+  ip: Ip = defaultIp(),
+): Promise<NamespaceView | undefined> {
   try {
-    return await namespaceApply(netns, [], ip);
+    return await namespaceApply(netns, [], linkDetails, ip);
   } catch (e) {
     if (e instanceof NotFoundError && e.missing === "netns") return undefined;
     throw e;
