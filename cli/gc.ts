@@ -1,6 +1,7 @@
 // `pulumi-netns gc --stack NAME`: removes exactly the orphans of one stack, the objects that carry
 // its stack instance in their mark and that its state does not hold, proving the mark again
 // right before each removal.
+import { basename } from "node:path";
 import { NotFoundError } from "../provider/kernel/errors";
 import {
   observeFoundLink,
@@ -11,7 +12,12 @@ import {
 } from "../provider/kernel/inventory";
 import { linkDelete } from "../provider/kernel/link";
 import { netnsDelete } from "../provider/kernel/netns";
-import { recordRead, recordRelease } from "../provider/kernel/records";
+import {
+  recordDeadTemporaries,
+  recordRead,
+  recordRelease,
+  recordRemoveTemporary,
+} from "../provider/kernel/records";
 import {
   OWNED_ROUTE_PROTOCOL,
   parseRouteRecordDetails,
@@ -22,7 +28,9 @@ import {
   type RouteKey,
 } from "../provider/kernel/route";
 import { stackInstanceRecordRemove } from "../provider/kernel/stackInstance";
+import { isOwnedGroup } from "../provider/kernel/ip";
 import { parseMark } from "../provider/ownership";
+import { proveNamespace, proveRecord, proveRoute, recordOutlivedItsObject } from "../provider/proof";
 import { CommandFailure, UsageError, type CommandResult } from "./command";
 import type { Sources } from "./ls";
 import { classify, linkOwner, namespaceOwner, type Entry } from "./owners";
@@ -142,7 +150,9 @@ export async function gc(options: GcOptions, sources: Sources): Promise<CommandR
   }
   const inventory = await sources.takeInventory();
   const claimed = new Map(options.instances.map((id) => [id, view.name]));
-  const entries = classify(inventory, views, { claimed, now: sources.now });
+  // No pending operation (checked above): nothing of this stack runs, so its fresh claims are a
+  // killed run's.
+  const entries = classify(inventory, views, { claimed, now: sources.now, settled: [view.name] });
   const orphans = orphansOf(entries, view.name);
   const items: GcItem[] = [];
   for (const entry of orphans) {
@@ -156,6 +166,7 @@ export async function gc(options: GcOptions, sources: Sources): Promise<CommandR
       items.push({ entry, outcome: "failed", reason: e instanceof Error ? e.message : String(e) });
     }
   }
+  if (!options.dryRun) items.push(...(await sweepTemporaries(view, options.instances, orphans)));
   const unproven = entries.filter((e) => e.status === "owner unknown").length;
   const ok = items.every((i) => i.outcome !== "kept" && i.outcome !== "failed");
   const stdout = options.json
@@ -189,7 +200,7 @@ async function remove(entry: Entry, inventory: Inventory, view: StackView): Prom
         await recordRelease(RECORD_DIRS.route, routeRecordFile(object.netns, object), mark);
         return gone("it was already gone; its record was removed");
       }
-      if (state.protocol !== OWNED_ROUTE_PROTOCOL || (await routeReadRecord(object.netns, key)) !== mark) {
+      if (proveRoute(state, await routeReadRecord(object.netns, key), mark).verdict !== "ours") {
         return kept("it no longer carries this mark");
       }
       // The kernel deletes it only while it carries protocol 110.
@@ -216,7 +227,7 @@ async function remove(entry: Entry, inventory: Inventory, view: StackView): Prom
       }
       const listed = inventory.namespaces.find((n) => n.name === object.name);
       if (now.inode !== listed?.inode) return kept("another namespace took its name since it was listed");
-      const owned = namespaceOwner(now, record);
+      const owned = namespaceOwner(now, record, [mark]);
       if (owned?.mark !== mark) return kept("it no longer carries this mark");
       if (now.links.length > 0) {
         return kept(`it holds links that are not orphans of this stack: ${now.links.join(", ")}`);
@@ -230,6 +241,10 @@ async function remove(entry: Entry, inventory: Inventory, view: StackView): Prom
   }
 }
 
+/** The device groups of pulumi-netns the links in a namespace are in. */
+const ownGroups = (ns: { facts: { links: readonly { group: number }[] } }) =>
+  ns.facts.links.map((l) => l.group).filter(isOwnedGroup);
+
 async function removeRecord(entry: Entry, view: StackView): Promise<Removal> {
   const object = entry.object;
   if (object.type !== "record") throw new Error("not a record");
@@ -239,17 +254,20 @@ async function removeRecord(entry: Entry, view: StackView): Promise<Removal> {
       if (mark === undefined) return kept("it names no owner");
       const now = await observeNamespace(object.file);
       const record = await recordRead(RECORD_DIRS.namespace, object.file);
-      if (record?.mark !== mark) return gone("it was already gone or rewritten");
-      if (now && namespaceOwner(now, record)) {
-        return kept("its namespace carries its mark now");
-      }
+      if (proveRecord(record?.mark, mark).verdict !== "ours") return gone("it was already gone or rewritten");
+      // A half-made Lan namespace holds links in its hosts' groups too: any of ours keeps the record.
+      const namespace = now
+        ? proveNamespace(now.facts, mark, mark, { halfMadeGroups: new Set(ownGroups(now)) })
+        : ({ verdict: "absent" } as const);
+      if (!recordOutlivedItsObject(namespace)) return kept("its namespace is ours, and the record proves it");
       await recordRelease(RECORD_DIRS.namespace, object.file, mark);
       return removed;
     }
     case "route": {
       if (mark === undefined) return kept("it names no owner");
       const record = await recordRead(RECORD_DIRS.route, object.file);
-      if (record?.mark !== mark) return gone("it was already gone or rewritten");
+      if (!record || proveRecord(record.mark, mark).verdict !== "ours")
+        return gone("it was already gone or rewritten");
       const route = parseRouteRecordDetails(record.details);
       if (route) {
         let state;
@@ -273,6 +291,53 @@ async function removeRecord(entry: Entry, view: StackView): Promise<Removal> {
       return removed;
     }
   }
+}
+
+/**
+ * Removes the temporary files of interrupted record writes whose writers are dead and whose
+ * record names one of the stack's instances (its state's, those named with --instance, and those
+ * of its orphans): what a killed run left half written.
+ */
+async function sweepTemporaries(
+  view: StackView,
+  claimed: readonly string[],
+  orphans: readonly Entry[],
+): Promise<GcItem[]> {
+  const instances = new Set([
+    ...view.instances,
+    ...claimed,
+    ...orphans.flatMap((o) => (o.owner?.instance === undefined ? [] : [o.owner.instance])),
+  ]);
+  const items: GcItem[] = [];
+  for (const [kind, dir] of Object.entries(RECORD_DIRS) as [keyof typeof RECORD_DIRS, string][]) {
+    for (const temporary of await recordDeadTemporaries(dir)) {
+      const owner = parseMark(temporary.mark);
+      // An instance record's first line is the instance itself.
+      const instance = kind === "instance" ? temporary.mark : owner?.instance;
+      if (instance === undefined || !instances.has(instance)) continue;
+      const entry: Entry = {
+        object: {
+          type: "record",
+          kind,
+          file: basename(temporary.path),
+          stale: "its writer died before it was put in place",
+        },
+        mark: temporary.mark,
+        owner,
+        proof: "temporary file of a dead writer",
+        status: "orphan",
+        stack: view.name,
+        note: undefined,
+      };
+      try {
+        await recordRemoveTemporary(temporary.path);
+        items.push({ entry, outcome: "removed", reason: undefined });
+      } catch (e) {
+        items.push({ entry, outcome: "failed", reason: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+  return items;
 }
 
 /** What still carries stack instance `instance` in its mark, read afresh. */

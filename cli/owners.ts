@@ -7,7 +7,9 @@ import { parseRouteRecordDetails, routeRecordFile } from "../provider/kernel/rou
 import { parseInstanceRecordDetails } from "../provider/kernel/stackInstance";
 import { tapStagingName } from "../provider/kernel/tuntap";
 import { parseMark, type ParsedMark } from "../provider/ownership";
-import { holdingKey, type Holding, type StackView } from "./stackView";
+import { holdingKey, type HeldObject } from "../provider/holdings";
+import { proveNamespace } from "../provider/proof";
+import type { StackView } from "./stackView";
 
 /** A kernel object or record, by where it is. */
 export type ObjectRef =
@@ -70,6 +72,12 @@ export interface ClassifyOptions {
   readonly claimed?: ReadonlyMap<string, string>;
   /** Now, in milliseconds since the epoch (records younger than a minute may be creates running). */
   readonly now?: number;
+  /**
+   * Stacks (as Pulumi lists them) known to run nothing: their state has no pending operation, which
+   * the engine writes before it asks the provider to create anything. A claim younger than a minute
+   * that carries one of their instances is a killed run's, not a create in progress.
+   */
+  readonly settled?: readonly string[];
 }
 
 type Verdict = Pick<Entry, "status" | "stack" | "note">;
@@ -102,11 +110,12 @@ export function classify(
   const stackOf = (owner: Pick<ParsedMark, "project" | "stack">) =>
     stacks.find((s) => s.project === owner.project && s.stack === owner.stack);
 
-  /** The status of an object carrying `mark`; `holding` is how a state would name it. */
-  const verdict = (mark: string, holding: Holding | undefined): Verdict => {
+  /** The status of an object carrying `mark`; `object` is how a state would name it. */
+  const verdict = (mark: string, object: HeldObject | undefined): Verdict => {
     const owner = parseMark(mark);
     if (!owner) return { status: "owner unknown", stack: undefined, note: "the mark cannot be read" };
-    const held = (s: StackView) => holding !== undefined && s.holdings.has(holdingKey(mark, holding));
+    const key = object && holdingKey({ object, mark });
+    const held = (s: StackView) => key !== undefined && s.holdings.has(key);
     const inStack = (s: StackView, orphanNote?: string): Verdict => {
       if (held(s)) return { status: "in state", stack: s.name, note: undefined };
       if (s.pendingMarks.has(mark)) {
@@ -142,6 +151,18 @@ export function classify(
     return { status: "state unknown", stack: undefined, note: "no state read here holds its stack instance" };
   };
 
+  /** Whether a claim made at `modifiedMs` for `mark` may still be a create running. */
+  const inProgress = (mark: string, modifiedMs: number) => {
+    if (!isFreshClaim(modifiedMs, now)) return false;
+    const instance = parseMark(mark)?.instance;
+    const settled = stacks.filter((s) => options.settled?.includes(s.name));
+    return !settled.some(
+      (s) =>
+        (instance !== undefined && s.instances.includes(instance)) ||
+        (instance !== undefined && options.claimed?.get(instance) === s.name),
+    );
+  };
+
   const entries: Entry[] = [];
   const add = (object: ObjectRef, mark: string | undefined, proof: string, v: Verdict) =>
     entries.push({ object, mark, owner: mark === undefined ? undefined : parseMark(mark), proof, ...v });
@@ -151,12 +172,12 @@ export function classify(
   const namespaceNames = new Set<string>();
   for (const ns of inventory.namespaces) {
     namespaceNames.add(ns.name);
-    const owned = namespaceOwner(ns, netnsRecords.get(ns.name));
+    const owned = namespaceOwner(ns, netnsRecords.get(ns.name), candidates);
     if (!owned) continue;
     const record = netnsRecords.get(ns.name);
     if (record?.mark === owned.mark) attachedNetnsRecords.add(ns.name);
     const ref: ObjectRef = { type: "namespace", name: ns.name, staleFile: ns.staleFile };
-    const fresh = owned.byRecord && record !== undefined && isFreshClaim(record.modifiedMs, now);
+    const fresh = owned.byRecord && record !== undefined && inProgress(record.mark, record.modifiedMs);
     const v = fresh
       ? { status: "in progress" as const, stack: undefined, note: "claimed less than a minute ago" }
       : verdict(owned.mark, { type: "namespace", name: ns.name });
@@ -224,7 +245,7 @@ export function classify(
   function addRecord(record: FoundRecord, stale: string, objectMissing: boolean) {
     const ref: ObjectRef = { type: "record", kind: record.kind, file: record.file, stale };
     const v: Verdict =
-      objectMissing && isFreshClaim(record.modifiedMs, now)
+      objectMissing && inProgress(record.mark, record.modifiedMs)
         ? { status: "in progress", stack: undefined, note: "claimed less than a minute ago" }
         : verdict(record.mark, undefined);
     add(ref, record.mark, "record", v);
@@ -262,22 +283,36 @@ export const where = (netns: string | undefined): string =>
   netns === undefined ? "the host namespace" : `namespace ${netns}`;
 
 /**
- * Whose namespace `ns` is, by the mark on its loopback; or, with no mark there, by its record
- * when it is untouched since `ip netns add` (a create killed before marking it), when it was made
- * before namespaces carried marks, or when it is an empty file an interrupted `ip netns add` left.
- * Undefined: it shows no sign of being ours.
+ * Whose namespace `ns` is, by the mark on its loopback; or, with no mark there, by its record when
+ * the proof of namespaces (provider/proof.ts) finds it half made or a leftover of the record's
+ * owner, or when it was made before namespaces carried marks. A half-made namespace may hold
+ * links in the device group of the record's mark or of a mark below it (a Lan's hosts), among the
+ * marks known (`candidates`). Undefined: it shows no sign of being ours.
  */
 export function namespaceOwner(
   ns: FoundNamespace,
   record: Pick<FoundRecord, "mark"> | undefined,
+  candidates: Iterable<string> = [],
 ): { mark: string; proof: string; byRecord: boolean } | undefined {
   if (ns.mark !== undefined) return { mark: ns.mark, proof: "loopback alias", byRecord: false };
   if (!record) return undefined;
-  if (ns.staleFile) {
-    return { mark: record.mark, proof: "record; /run/netns file of an interrupted ip netns", byRecord: true };
+  const below = [...candidates].filter((m) => m === record.mark || m.startsWith(`${record.mark}/`));
+  const proof = proveNamespace(ns.facts, record.mark, record.mark, {
+    halfMadeGroups: new Set([record.mark, ...below].map(linkGroupFor)),
+  });
+  if (proof.verdict === "leftover") {
+    return {
+      mark: record.mark,
+      proof: "record; /run/netns file of an interrupted ip netns add or delete",
+      byRecord: true,
+    };
   }
-  if (ns.pristine) {
-    return { mark: record.mark, proof: "record; untouched since ip netns add (half made)", byRecord: true };
+  if (proof.verdict === "half-made") {
+    return {
+      mark: record.mark,
+      proof: "record; untouched since its create added it (half made)",
+      byRecord: true,
+    };
   }
   if (parseMark(record.mark)?.instance === undefined) {
     return { mark: record.mark, proof: "record (made before stack instances)", byRecord: true };

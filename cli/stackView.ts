@@ -1,34 +1,11 @@
 // What one stack's exported state (`pulumi stack export`) says about kernel objects: which stack
 // instance it is, and which object, carrying which mark, each of its resources holds.
-import { routeRecordFile } from "../provider/kernel/route";
+import { holdingKey, stateObject, stateString } from "../provider/holdings";
+import { kinds } from "../provider/kinds";
 import { ownerMark } from "../provider/ownership";
 
 /** The type token prefix of every pulumi-netns resource. */
 export const RESOURCE_TYPE_PREFIX = "pulumi-nodejs:dynamic/netns:";
-
-/** A kernel object as a resource in state names it. */
-export type Holding =
-  | { readonly type: "namespace"; readonly name: string }
-  | { readonly type: "link"; readonly netns: string | undefined; readonly name: string }
-  | {
-      readonly type: "route";
-      readonly netns: string | undefined;
-      readonly destination: string;
-      readonly table: number;
-      readonly metric: number;
-    };
-
-/** The key under which a stack holds `holding` carrying `mark`. */
-export function holdingKey(mark: string, holding: Holding): string {
-  switch (holding.type) {
-    case "namespace":
-      return [mark, "namespace", holding.name].join("\n");
-    case "link":
-      return [mark, "link", holding.netns ?? "", holding.name].join("\n");
-    case "route":
-      return [mark, "route", routeRecordFile(holding.netns, holding)].join("\n");
-  }
-}
 
 /** One stack of the project, as its state was read. */
 export interface StackView {
@@ -41,7 +18,10 @@ export interface StackView {
   readonly instances: readonly string[];
   /** {@link holdingKey}s of every object its resources hold. */
   readonly holdings: ReadonlySet<string>;
-  /** The marks of its resources, and of those with a pending operation. */
+  /**
+   * The marks of its resources and of the objects they hold (a Lan's hosts carry marks of their
+   * own), and of those with a pending operation.
+   */
   readonly marks: readonly string[];
   /** Marks of resources with a pending operation (a running update, or a killed one's leftovers). */
   readonly pendingMarks: ReadonlySet<string>;
@@ -54,10 +34,8 @@ interface StateResource {
   readonly outputs?: Record<string, unknown>;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const str = stateString;
+const obj = stateObject;
 
 /** The last part of a stack name as Pulumi lists it (`org/project/dev` → `dev`). */
 export const shortStackName = (name: string): string => name.slice(name.lastIndexOf("/") + 1);
@@ -70,33 +48,9 @@ function markOf(props: Record<string, unknown>): string | undefined {
     : ownerMark({ managedBy, stackInstance: str(props.stackInstance) });
 }
 
-/** What a resource of `kind` with these outputs holds in the kernel. */
-export function holdingsOf(kind: string, props: Record<string, unknown>): Holding[] {
-  const link = (p: Record<string, unknown>): Holding[] => {
-    const name = str(p.name);
-    return name === undefined ? [] : [{ type: "link", netns: str(p.namespace), name }];
-  };
-  switch (kind) {
-    case "Namespace": {
-      const name = str(props.name);
-      return name === undefined ? [] : [{ type: "namespace", name }];
-    }
-    case "Bridge":
-    case "TapDevice":
-      return link(props);
-    case "VethPair":
-      return [...link(obj(props.a)), ...link(obj(props.b))];
-    case "Route": {
-      const destination = str(props.destination);
-      const table = num(props.table);
-      const metric = num(props.metric);
-      if (destination === undefined || table === undefined || metric === undefined) return [];
-      return [{ type: "route", netns: str(props.namespace), destination, table, metric }];
-    }
-    default:
-      return [];
-  }
-}
+/** The descriptor of a kind named in state; undefined for a kind this version does not know. */
+const descriptorOf = (kind: string) =>
+  Object.hasOwn(kinds, kind) ? kinds[kind as keyof typeof kinds] : undefined;
 
 /**
  * Reads an exported deployment (what `pulumi stack export` prints, or its `deployment` field):
@@ -125,12 +79,10 @@ export function stackView(name: string, project: string, exported: unknown): Sta
     const mark = markOf(props);
     if (mark === undefined) continue;
     marks.add(mark);
-    for (const h of holdingsOf(kind, props)) {
-      try {
-        holdings.add(holdingKey(mark, h));
-      } catch {
-        // A route destination that is no CIDR holds nothing in the kernel.
-      }
+    for (const held of descriptorOf(kind)?.holdings(props, mark) ?? []) {
+      marks.add(held.mark);
+      const key = holdingKey(held);
+      if (key !== undefined) holdings.add(key);
     }
   }
   const pendingMarks = new Set<string>();

@@ -3,6 +3,7 @@
 // kind"). Like vishvananda/netlink's one small type per link kind.
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import type { HoldingsOf } from "./holdings";
 import type { DiffInputs } from "./schema/diff";
 import type { References } from "./schema/references";
 
@@ -29,6 +30,11 @@ export interface KindDescriptor {
    * dependencies alike.
    */
   readonly references: (inputs: unknown) => References;
+  /**
+   * Every kernel object a resource's state holds, with the mark each carries: `ls`, `gc` and
+   * `graph` know what a stack owns only through this.
+   */
+  readonly holdings: HoldingsOf;
   /** The lifecycle handlers the dynamic-provider plugin calls. */
   readonly provider: pulumi.dynamic.ResourceProvider;
 }

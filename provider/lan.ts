@@ -20,15 +20,18 @@ import {
   netnsClaimMark,
   netnsDeleteLine,
   netnsIsStaleFile,
-  netnsIdentity,
   netnsList,
+  netnsLookup,
+  type NamespaceFacts,
   netnsReadMark,
   netnsReleaseMark,
   netnsWriteMark,
 } from "./kernel/netns";
 import { defaultRouteDeleteLine, defaultRouteReplaceLine } from "./kernel/route";
 import { vethAddArgs } from "./kernel/veth";
+import { stateObject, stateString, type Holding, type StateProps } from "./holdings";
 import { defineKind } from "./kind";
+import { aliasMark, proveNamespace, type Proof } from "./proof";
 import { checkWith } from "./lifecycle";
 import { formatPath } from "./schema/common";
 import { convergeLines, type LinkSpec } from "./link";
@@ -86,49 +89,46 @@ export function hostMark(lanMark: string, key: string): string {
 const describeHub = (name: string) => `Network namespace ${JSON.stringify(name)} (the Lan's bridge)`;
 const describeHost = (key: string) => `Network namespace ${JSON.stringify(key)} (a host of the Lan)`;
 
-type Verdict = "ours" | "half-made" | "foreign";
-
-const aliasMark = (alias: string | undefined) =>
-  alias?.startsWith(MARK_PREFIX) ? alias.slice(MARK_PREFIX.length) : undefined;
-
-/**
- * Who a namespace of the Lan belongs to: "ours" when its loopback carries `mark`; "half-made" when
- * our record names `mark`, its loopback is down and unmarked, and every other link in it is in
- * one of `groups` (what a create killed between its batches leaves: the add sets the group
- * atomically); otherwise "foreign", with the mark it carries.
- */
-export function namespaceVerdict(
-  view: NamespaceView,
-  mark: string,
-  record: string | undefined,
-  groups: ReadonlySet<number>,
-): { verdict: Verdict; carried: string | undefined } {
-  const lo = view.links.get("lo")?.state;
-  const carried = aliasMark(lo?.alias);
-  if (carried === mark) return { verdict: "ours", carried };
-  const untouched =
-    carried === undefined &&
-    lo !== undefined &&
-    !lo.adminUp &&
-    [...view.links.values()].every((l) => l.state.name === "lo" || groups.has(l.state.group));
-  if (untouched && record === mark) return { verdict: "half-made", carried };
-  return { verdict: "foreign", carried: carried ?? (record !== mark ? record : undefined) };
+/** What {@link judge} found: the namespace's view when it is one, and whose it is. */
+interface Judged {
+  readonly view: NamespaceView | undefined;
+  readonly proof: Proof;
 }
 
 /**
- * Reads a namespace and judges it; undefined when there is none. A host's view has its links'
- * IPv6 settings (`linkDetails`); the hub's, with a port per host, does without.
+ * Reads a namespace of the Lan and proves whose it is (provider/proof.ts): a half-made one may hold
+ * links in `groups`, which the Lan's first batch adds with the namespaces before any is marked.
+ * A host's view has its links' IPv6 settings (`linkDetails`); the hub's, with a port per host,
+ * does without. The record is read only for a namespace whose loopback lacks the mark (one
+ * command less per host, which on another machine is a round trip).
  */
-async function judge(name: string, mark: string, groups: ReadonlySet<number>, linkDetails: boolean) {
-  if (!(await netnsIdentity(name))) return undefined;
-  const view = await namespaceView(name, linkDetails);
-  if (!view) return undefined;
-  // The record matters only to a namespace whose loopback lacks the mark (one command less per
-  // host, which on another machine is a round trip).
+async function judge(
+  name: string,
+  mark: string,
+  groups: ReadonlySet<number>,
+  linkDetails: boolean,
+): Promise<Judged> {
+  const { identity, staleFile } = await netnsLookup(name);
+  const view = identity ? await namespaceView(name, linkDetails) : undefined;
+  if (!view) {
+    // Not a namespace: nothing, or the empty file of an interrupted add or delete, or deleted
+    // (perhaps half way) while it was read.
+    const stale = identity ? await netnsIsStaleFile(name) : staleFile;
+    if (!stale) return { view: undefined, proof: { verdict: "absent" } };
+    return { view: undefined, proof: proveNamespace(STALE_FILE, mark, await netnsReadMark(name)) };
+  }
+  const facts: NamespaceFacts = {
+    file: "mounted",
+    inode: identity?.inode,
+    links: [...view.links.values()].map((l) => l.state),
+  };
   const marked = aliasMark(view.links.get("lo")?.state.alias) === mark;
   const record = marked ? undefined : await netnsReadMark(name);
-  return { view, ...namespaceVerdict(view, mark, record, groups) };
+  return { view, proof: proveNamespace(facts, mark, record, { halfMadeGroups: groups }) };
 }
+
+const STALE_FILE: NamespaceFacts = { file: "stale", links: [] };
+const carriedBy = (proof: Proof) => (proof.verdict === "foreign" ? proof.carried : undefined);
 
 /** The groups a Lan's links are in: the bridge's (the Lan's mark) and each host's. */
 function lanGroups(mark: string, keys: readonly string[]): Set<number> {
@@ -247,11 +247,13 @@ async function find(inputs: Inputs, keys: readonly string[], olds?: Marks): Prom
   const problems: Error[] = [];
   const look = async (name: string, markOf: (m: string) => string, what: string, host: boolean) => {
     for (const mark of marks) {
-      const judged = await judge(name, markOf(mark), groups, host);
-      if (!judged) return undefined;
-      if (judged.verdict !== "foreign") return judged.view;
+      const { view, proof } = await judge(name, markOf(mark), groups, host);
+      // A leftover file of ours is no namespace: build claims the name and re-adds it.
+      if (proof.verdict === "absent" || proof.verdict === "leftover") return undefined;
+      if (proof.verdict !== "foreign") return view;
       if (mark === marks[marks.length - 1]) {
-        problems.push(olds ? lookAlikeError(what, judged.carried) : collisionError(what, judged.carried));
+        const carried = carriedBy(proof);
+        problems.push(olds ? lookAlikeError(what, carried) : collisionError(what, carried));
       }
     }
     return undefined;
@@ -401,13 +403,14 @@ async function remove(
     let carried: string | undefined;
     for (const mark of marks) {
       // Deleting needs only the verdict, which no IPv6 setting changes.
-      const judged = await judge(name, mark, groups, false);
-      if (!judged) return;
-      if (judged.verdict !== "foreign") {
+      const { proof } = await judge(name, mark, groups, false);
+      if (proof.verdict === "absent") return;
+      // `ip netns delete` also unlinks the empty file of an interrupted add or delete of ours.
+      if (proof.verdict !== "foreign") {
         doomed.push(name);
         return;
       }
-      carried = judged.carried;
+      carried = proof.carried;
     }
     pulumi.log.warn(
       `${what} was left untouched: it is not the one this stack made (${carried ? `marked as ${carried}` : "unmarked"}).`,
@@ -417,6 +420,12 @@ async function remove(
   await pool(targets, 8, async ({ name, marks }) => {
     for (const mark of marks) await netnsReleaseMark(name, mark);
   });
+}
+
+/** Drops our record of a namespace the state drops, and the empty file it left if that is ours. */
+async function finishLeftover(name: string, mark: string, proof: Proof): Promise<void> {
+  if (proof.verdict === "leftover") await hostBatch([netnsDeleteLine(name)]);
+  await netnsReleaseMark(name, mark);
 }
 
 /**
@@ -478,8 +487,14 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
     const keys = Object.keys(props.hosts ?? {});
     const groups = lanGroups(mark, keys);
     const hub = await judge(props.namespace, mark, groups, false);
-    if (!hub || hub.verdict !== "ours") return {};
-    const bridge = hub.view.links.get(props.bridge);
+    if (hub.proof.verdict !== "ours" || !hub.view) {
+      // Refresh drops the Lan, and delete never runs again: the empty file an interrupted delete
+      // of ours left goes now, with our record (a foreign namespace of the name stays).
+      await finishLeftover(props.namespace, mark, hub.proof);
+      return {};
+    }
+    const hubView = hub.view;
+    const bridge = hubView.links.get(props.bridge);
     if (!bridge || linkOwnership(bridge.state, mark) !== "ours") return {};
     const hosts: Record<string, LanHostOutputs> = {};
     // A host whose namespace, cable or port is gone, detached or down is left out: the next `up`
@@ -488,11 +503,12 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
       const had = props.hosts[key]!;
       const own = hostMark(mark, key);
       const judged = await judge(key, own, groups, true);
-      // Gone or a look-alike: the state drops it, so our record, which names it, goes now too
-      // (a record must never make someone else's fresh namespace look half made by us).
-      if (!judged || judged.verdict !== "ours") return netnsReleaseMark(key, own);
+      // Gone, half deleted or a look-alike: the state drops it, so our record, which names it,
+      // goes now too (a record must never make someone else's fresh namespace look half made by
+      // us), and so does the empty file an interrupted delete of ours left.
+      if (judged.proof.verdict !== "ours" || !judged.view) return finishLeftover(key, own, judged.proof);
       const end = judged.view.links.get(had.interface);
-      const port = hub.view.links.get(had.port);
+      const port = hubView.links.get(had.port);
       if (!end || linkOwnership(end.state, own) !== "ours" || !end.state.adminUp) return;
       if (
         !port ||
@@ -564,6 +580,28 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/**
+ * The hub namespace and its bridge under the Lan's mark; each host's namespace, its end of the
+ * cable and its port in the hub under the host's mark.
+ */
+function lanHoldings(props: StateProps, mark: string): Holding[] {
+  const hub = stateString(props.namespace);
+  if (hub === undefined) return [];
+  const held: Holding[] = [{ object: { type: "namespace", name: hub }, mark }];
+  const bridge = stateString(props.bridge);
+  if (bridge !== undefined) held.push({ object: { type: "link", netns: hub, name: bridge }, mark });
+  for (const [key, raw] of Object.entries(stateObject(props.hosts))) {
+    const host = stateObject(raw);
+    const own = hostMark(mark, key);
+    held.push({ object: { type: "namespace", name: key }, mark: own });
+    const end = stateString(host.interface);
+    if (end !== undefined) held.push({ object: { type: "link", netns: key, name: end }, mark: own });
+    const port = stateString(host.port);
+    if (port !== undefined) held.push({ object: { type: "link", netns: hub, name: port }, mark: own });
+  }
+  return held;
+}
+
 /** A bridge and its hosts: a star of namespaces as one resource. */
 export const lanKind = defineKind({
   kind: "Lan",
@@ -573,5 +611,6 @@ export const lanKind = defineKind({
   // Its links are of two kinds (a bridge, veth pairs), each claimed as such in `check`.
   kernelKind: undefined,
   references: lanReferences,
+  holdings: lanHoldings,
   provider: lanProvider,
 });

@@ -27,6 +27,7 @@ import { claimLinks } from "./claims";
 import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
+import { linkHolding } from "./holdings";
 import { defineKind } from "./kind";
 import type { DiffInputs } from "./schema/diff";
 import { singleLinkReferences, type References } from "./schema/references";
@@ -322,6 +323,7 @@ export function singleLinkKind<
     diffInputs: kind.diffInputs,
     kernelKind: kind.kernelKind,
     references: kind.references ?? singleLinkReferences,
+    holdings: linkHolding,
     provider: singleLinkProvider(kind),
   });
 }

@@ -6,20 +6,20 @@ import {
   netnsAdd,
   netnsClaimMark,
   netnsDelete,
+  netnsFacts,
   netnsIdentity,
-  netnsIsStaleFile,
-  netnsLookup,
-  netnsLoopback,
   netnsReadMark,
   netnsReleaseMark,
   netnsWriteMark,
-  type NetnsIdentity,
+  type NamespaceFacts,
 } from "./kernel/netns";
 import { sysctlRead, sysctlWrite } from "./kernel/sysctl";
 import { claimNamespace } from "./claims";
 import { checkWith } from "./lifecycle";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
+import { aliasMark, proveNamespace, type Proof } from "./proof";
+import { namespaceHolding } from "./holdings";
 import { defineKind } from "./kind";
 import { namespaceReferences } from "./schema/references";
 import { diffNamespace, namespaceSchema, type NamespaceResolved } from "./schema/namespace";
@@ -36,35 +36,26 @@ type Inputs = NamespaceResolved & { sysctls: Record<string, string> };
 
 const describe = (name: string) => `Network namespace ${JSON.stringify(name)}`;
 
-/** The mark a namespace carries, without the prefix: its loopback's alias. */
-const markOn = (alias: string | undefined) =>
-  alias?.startsWith(MARK_PREFIX) ? alias.slice(MARK_PREFIX.length) : undefined;
-
 /**
- * Who the namespace called `name` belongs to, as far as `owned` is concerned: "ours" when its
- * loopback carries the owner's mark; "half-made" when it carries none but our record names the
- * owner and the namespace is exactly as `ip netns add` leaves it (a create killed before marking
- * it); otherwise "foreign", with the mark it carries. State written before namespaces carried
- * marks on their loopback is recognised by its record and the nsfs inode recorded at create.
+ * Who the namespace called `name` belongs to, as far as `owned` is concerned (provider/proof.ts).
+ * The record matters only to a namespace without our mark (a round trip on another machine).
+ * State written before namespaces carried marks on their loopback is proven by its record and
+ * the nsfs inode recorded at create.
  */
 async function ownership(
   name: string,
-  identity: NetnsIdentity,
   owned: Pick<Owned, "managedBy" | "stackInstance"> & { inode?: number },
-): Promise<{ verdict: "ours" | "half-made" | "foreign"; carried: string | undefined }> {
+): Promise<{ facts: NamespaceFacts; proof: Proof }> {
   const mark = ownerMark(owned);
-  const loopback = await netnsLoopback(name);
-  const carried = markOn(loopback.alias);
-  if (carried === mark) return { verdict: "ours", carried };
-  // Only a namespace without our mark needs the record (a round trip on another machine).
-  const record = await netnsReadMark(name);
-  if (carried === undefined && record === mark) {
-    if (owned.stackInstance === undefined && owned.inode === identity.inode)
-      return { verdict: "ours", carried };
-    if (loopback.pristine) return { verdict: "half-made", carried };
-  }
-  return { verdict: "foreign", carried: carried ?? (record !== mark ? record : undefined) };
+  const facts = await netnsFacts(name);
+  const marked = aliasMark(facts.links.find((l) => l.name === "lo")?.alias) === mark;
+  const record = marked || facts.file === "absent" ? undefined : await netnsReadMark(name);
+  const legacyInode = owned.stackInstance === undefined ? owned.inode : undefined;
+  return { facts, proof: proveNamespace(facts, mark, record, { legacyInode }) };
 }
+
+const FOREIGN_UNMARKED: Proof = { verdict: "foreign", carried: undefined };
+const carriedBy = (proof: Proof) => (proof.verdict === "foreign" ? proof.carried : undefined);
 
 /**
  * Brings an existing namespace to `inputs`: loopback up and marked, sysctls, its record (known to
@@ -84,9 +75,20 @@ async function converge(inputs: Inputs, recorded = false): Promise<NamespaceOutp
   return { ...inputs, inode: identity.inode };
 }
 
-/** Our record of a namespace that is gone or not ours any more is stale: it never proves anything. */
-async function dropStaleRecord(name: string, mark: string): Promise<void> {
-  if (await netnsIsStaleFile(name)) await netnsDelete(name);
+/**
+ * Finishes what a proof found: deletes a namespace that is ours (or half made or a leftover of
+ * ours), warns about and leaves a foreign one, and drops our record either way. Gone is success.
+ */
+async function removeProven(name: string, mark: string, proof: Proof): Promise<void> {
+  if (proof.verdict === "foreign") {
+    // Someone made a namespace of this name after ours went away: it is theirs to keep.
+    pulumi.log.warn(
+      `${describe(name)} was left untouched: it is not the one this stack made (${proof.carried ? `marked as ${proof.carried}` : "unmarked"}).`,
+    );
+  } else if (proof.verdict !== "absent") {
+    // `ip netns delete` also unlinks the empty file an interrupted add or delete left.
+    await netnsDelete(name);
+  }
   await netnsReleaseMark(name, mark);
 }
 
@@ -103,12 +105,20 @@ const namespaceProvider: pulumi.dynamic.ResourceProvider = {
     assertPrivileged();
     const { name } = inputs;
     const mark = ownerMark(inputs);
-    const { identity, staleFile } = await netnsLookup(name);
-    if (identity) {
+    const { facts, proof } = await ownership(name, inputs);
+    if (facts.file === "mounted") {
       // Ours from an interrupted run, or adopted: converge what is there.
-      const { verdict, carried } = await ownership(name, identity, inputs);
-      if (verdict === "foreign" && !inputs.adopt) throw collisionError(describe(name), carried);
+      if (proof.verdict === "foreign" && !inputs.adopt) throw collisionError(describe(name), proof.carried);
       return { id: name, outs: await converge(inputs) };
+    }
+    if (proof.verdict === "foreign") {
+      // An empty /run/netns file no record of ours explains: `ip netns add` would fail on it, and
+      // it is not ours to remove.
+      throw new Error(
+        `${describe(name)} cannot be created: /run/netns/${name} is an empty file that no namespace is ` +
+          "mounted on (an interrupted `ip netns add` or `ip netns delete`), and this stack did not " +
+          `leave it. If nothing uses the name, remove it with \`ip netns delete ${name}\`; nothing was changed.`,
+      );
     }
     // Create it, with the record claimed first so a crash right after `ip netns add` leaves a
     // namespace this resource recognises (see ownership above).
@@ -120,8 +130,8 @@ const namespaceProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     try {
-      // `ip netns delete` unlinks a file that an `ip netns add` killed half way left behind.
-      if (staleFile) await netnsDelete(name);
+      // `ip netns delete` unlinks the empty file an interrupted add or delete of ours left.
+      if (proof.verdict === "leftover") await netnsDelete(name);
       await netnsAdd(name);
     } catch (e) {
       return rollBack(e, () => netnsReleaseMark(name, mark));
@@ -140,15 +150,16 @@ const namespaceProvider: pulumi.dynamic.ResourceProvider = {
     assertPrivileged();
     if (!props) return {};
     const mark = ownerMark(props);
-    const identity = await netnsIdentity(id);
-    // Gone, or a look-alike someone made under the name since: ours is no more. Refresh drops it
-    // from state and delete never runs again, so our record (and the empty /run/netns file an
-    // `ip netns delete` killed half way leaves) go now.
-    const ours = identity && (await ownership(id, identity, props)).verdict === "ours";
-    if (!identity || !ours) {
-      await dropStaleRecord(id, mark);
+    const { facts, proof } = await ownership(id, props);
+    // Gone, half deleted, or a look-alike someone made under the name since: ours is no more.
+    // Refresh drops it from state and delete never runs again, so our record, and the empty
+    // /run/netns file an `ip netns delete` killed half way leaves, go now; a look-alike stays.
+    if (proof.verdict !== "ours" || facts.inode === undefined) {
+      if (proof.verdict === "leftover") await netnsDelete(id);
+      await netnsReleaseMark(id, mark);
       return {};
     }
+    const identity = { inode: facts.inode };
     try {
       const sysctls = await sysctlRead(id, Object.keys(props.sysctls ?? {}));
       return { id, props: { ...props, sysctls, inode: identity.inode } };
@@ -160,41 +171,26 @@ const namespaceProvider: pulumi.dynamic.ResourceProvider = {
 
   async update(_id, olds: NamespaceOutputs, news: Inputs) {
     assertPrivileged();
-    const identity = await netnsIdentity(olds.name);
-    if (!identity) {
+    const { facts, proof: before } = await ownership(olds.name, olds);
+    if (facts.file !== "mounted") {
       throw new Error(
         `${describe(olds.name)} is gone from the kernel: run \`pulumi refresh\` and then \`pulumi up\` ` +
           "to create it again.",
       );
     }
     // The object must carry the old mark, or already the new one (an update killed half way).
-    const before = await ownership(olds.name, identity, olds);
-    if (before.verdict !== "ours" && before.carried !== ownerMark(news)) {
-      throw lookAlikeError(describe(olds.name), before.carried);
+    if (before.verdict !== "ours" && carriedBy(before) !== ownerMark(news)) {
+      throw lookAlikeError(describe(olds.name), carriedBy(before));
     }
     return { outs: await converge(news) };
   },
 
   async delete(id, props: NamespaceOutputs) {
     assertPrivileged();
-    const mark = ownerMark(props);
-    const identity = await netnsIdentity(id);
-    if (identity) {
-      const { verdict, carried } = await ownership(id, identity, props);
-      if (verdict !== "ours") {
-        // Someone made a namespace of this name after ours went away: it is theirs to keep.
-        pulumi.log.warn(
-          `${describe(id)} was left untouched: it is not the one this stack made (${carried ? `marked as ${carried}` : "unmarked"}).`,
-        );
-        await netnsReleaseMark(id, mark);
-        return;
-      }
-      // A delete that succeeded leaves no file behind: only the record is left to drop.
-      await netnsDelete(id);
-      await netnsReleaseMark(id, mark);
-      return;
-    }
-    await dropStaleRecord(id, mark);
+    const { proof } = await ownership(id, props);
+    // Create marks a namespace before it returns, so one in state that looks half made lost its
+    // mark since: it is not proven ours, and stays.
+    await removeProven(id, ownerMark(props), proof.verdict === "half-made" ? FOREIGN_UNMARKED : proof);
   },
 };
 
@@ -206,5 +202,6 @@ export const namespaceKind = defineKind({
   diffInputs: diffNamespace,
   kernelKind: undefined,
   references: namespaceReferences,
+  holdings: (props, mark) => namespaceHolding(props, mark),
   provider: namespaceProvider,
 });

@@ -20,6 +20,7 @@ import { claimRoute } from "./claims";
 import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
+import { routeHolding } from "./holdings";
 import { defineKind } from "./kind";
 import { routeReferences } from "./schema/references";
 import { canonicalAddress } from "./address";
@@ -280,5 +281,6 @@ export const routeKind = defineKind({
   diffInputs: diffRoute,
   kernelKind: undefined,
   references: routeReferences,
+  holdings: routeHolding,
   provider: routeProvider,
 });

@@ -99,5 +99,7 @@ export const stackInstanceKind = defineKind({
   diffInputs: diffStackInstance,
   kernelKind: undefined,
   references: noReferences,
+  // The instance is an identity, not a kernel object; its record is the CLI's (see cli/owners.ts).
+  holdings: () => [],
   provider: stackInstanceProvider,
 });

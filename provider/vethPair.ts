@@ -26,6 +26,7 @@ import { describeMark, ownerMark, rollBack, type Owned } from "./ownership";
 import { convergeRates, rateOutput, readRate, type RateOutputs } from "./rate";
 import type { Tbf } from "./kernel/qdisc";
 import { assertPrivileged } from "./privileges";
+import { linkHolding, stateObject } from "./holdings";
 import { defineKind } from "./kind";
 import { vethPairReferences } from "./schema/references";
 import { diffVethPair, effectiveEndMtu, vethPairSchema, type VethPairResolved } from "./schema/vethPair";
@@ -280,5 +281,6 @@ export const vethPairKind = defineKind({
   diffInputs: diffVethPair,
   kernelKind: VETH,
   references: vethPairReferences,
+  holdings: (props, mark) => ENDS.flatMap((end) => linkHolding(stateObject(props[end]), mark)),
   provider: vethPairProvider,
 });

@@ -4,7 +4,7 @@
 import { NotFoundError } from "./errors";
 import { defaultIp, isOwnedGroup, MARK_PREFIX, type Ip } from "./ip";
 import { linkList, linkShow, type LinkState } from "./link";
-import { NETNS_MARK_DIR, netnsIdentity, netnsIsStaleFile, netnsList } from "./netns";
+import { NETNS_MARK_DIR, netnsIdentity, netnsIsStaleFile, netnsList, type NamespaceFacts } from "./netns";
 import { recordList } from "./records";
 import { TAP_STAGING_NAME } from "./tuntap";
 import { OWNED_ROUTE_PROTOCOL, ROUTE_RECORD_DIR, routeListOwned, type OwnedRoute } from "./route";
@@ -23,6 +23,8 @@ export interface FoundNamespace {
   readonly inode: number | undefined;
   /** The links in it other than `lo`, marked or not. */
   readonly links: readonly string[];
+  /** What its ownership proof reads (provider/proof.ts). */
+  readonly facts: NamespaceFacts;
 }
 
 /** A link that carries a sign of pulumi-netns. */
@@ -126,7 +128,15 @@ export async function observeNamespace(
   const identity = await netnsIdentity(name);
   if (!identity) {
     if (!(await netnsIsStaleFile(name))) return undefined;
-    return { name, mark: undefined, pristine: false, staleFile: true, inode: undefined, links: [] };
+    return {
+      name,
+      mark: undefined,
+      pristine: false,
+      staleFile: true,
+      inode: undefined,
+      links: [],
+      facts: { file: "stale", links: [] },
+    };
   }
   let links: LinkState[];
   try {
@@ -148,6 +158,7 @@ function namespaceFrom(name: string, inode: number, links: readonly LinkState[])
     staleFile: false,
     inode,
     links: links.filter((l) => l.name !== "lo").map((l) => l.name),
+    facts: { file: "mounted", inode, links },
   };
 }
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { NotFoundError } from "./errors";
+import { parseLinks, type LinkState } from "./link";
 import { currentHost } from "./host";
 import { assertBatchSafe, assertNetnsName, defaultIp, type Ip } from "./ip";
 import { recordClaim, recordRead, recordRelease, recordRemove, recordWrite, RECORDS_ROOT } from "./records";
@@ -112,6 +113,37 @@ export async function netnsIdentity(
  */
 export async function netnsIsStaleFile(name: string, runDir = NETNS_RUN_DIR): Promise<boolean> {
   return (await netnsLookup(name, runDir)).staleFile;
+}
+
+/** What the kernel shows of a named namespace, for the ownership proof (provider/proof.ts). */
+export interface NamespaceFacts {
+  /** `mounted`: a namespace; `stale`: an empty file under /run/netns that is no namespace; `absent`: none. */
+  readonly file: "mounted" | "stale" | "absent";
+  /** Its nsfs inode, when mounted. */
+  readonly inode?: number | undefined;
+  /** Every link in it, `lo` included (empty unless mounted). */
+  readonly links: readonly Pick<LinkState, "name" | "alias" | "group" | "adminUp">[];
+}
+
+export const ABSENT_NAMESPACE: NamespaceFacts = { file: "absent", links: [] };
+
+/**
+ * The namespace `name` as its proof needs it: one stat, and its links when it is mounted.
+ * Equivalent to: `stat -L /run/netns/NAME; ip -n NAME -j link show`.
+ */
+export async function netnsFacts(name: string, ip: Ip = defaultIp()): Promise<NamespaceFacts> {
+  const { identity, staleFile } = await netnsLookup(name);
+  if (!identity) return staleFile ? { file: "stale", links: [] } : ABSENT_NAMESPACE;
+  try {
+    const links = parseLinks(await ip.json<unknown>(["link", "show"], { netns: name }));
+    return { file: "mounted", inode: identity.inode, links };
+  } catch (e) {
+    // Deleted between the stat and the listing: gone, or half deleted, as a second stat tells.
+    if (e instanceof NotFoundError && e.missing === "netns") {
+      return (await netnsIsStaleFile(name)) ? { file: "stale", links: [] } : ABSENT_NAMESPACE;
+    }
+    throw e;
+  }
 }
 
 /**

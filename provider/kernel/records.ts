@@ -5,7 +5,7 @@
 // Records live on the host of the objects they describe (host.ts): every file operation goes
 // through the current host's files.
 import { join } from "node:path";
-import { currentHost } from "./host";
+import { currentHost, isAlive, localHost } from "./host";
 
 /** Where every record lives. */
 export const RECORDS_ROOT = "/run/pulumi-netns";
@@ -135,4 +135,38 @@ export async function recordList(dir: string): Promise<Map<string, ListedRecord>
     if (!name.startsWith(".tmp-")) found.set(name, { ...decodeRecord(text), modifiedMs: mtimeMs });
   }
   return found;
+}
+
+/** A temporary file of a record write whose writer is dead: the record it would have been. */
+export interface DeadTemporary extends OwnershipRecord {
+  readonly path: string;
+}
+
+/**
+ * The temporary files in `dir` whose writers are dead, as a claim sweeps them (on this machine by
+ * the pid in the name; elsewhere by age). A dead writer's temporary is never a record: a claim
+ * that died after its link(2) left the record under its real name too, and a write that died
+ * before its rename never happened.
+ */
+export async function recordDeadTemporaries(dir: string, now = Date.now()): Promise<DeadTemporary[]> {
+  const host = currentHost();
+  let files;
+  try {
+    files = await host.files.readFiles(dir);
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return [];
+    throw e;
+  }
+  return files
+    .filter((f) => {
+      const pid = /^\.tmp-(\d+)-/.exec(f.name)?.[1];
+      if (pid === undefined) return false;
+      return host === localHost ? !isAlive(Number(pid)) : now - f.mtimeMs > REMOTE_TEMP_MAX_AGE_MS;
+    })
+    .map((f) => ({ path: join(dir, f.name), ...decodeRecord(f.text) }));
+}
+
+/** Removes a file found by {@link recordDeadTemporaries}; absent is success. */
+export async function recordRemoveTemporary(path: string): Promise<void> {
+  await currentHost().files.remove(path);
 }

@@ -240,3 +240,49 @@ describe("Lan provider against the kernel", { concurrency: false }, () => {
     await netnsRemoveMark(`${p}f`);
   });
 });
+
+describe("Lan: a delete killed inside `ip netns delete`", { concurrency: false }, () => {
+  before(() => removeByPrefix(p));
+  after(() => removeByPrefix(p));
+
+  /** What `ip netns delete` killed between its unmount and its unlink leaves: an empty file. */
+  const halfDelete = (name: string) => {
+    execFileSync("umount", ["--lazy", `/run/netns/${name}`]);
+    assert.ok(namespaceNames().includes(name), "the empty file still lists as a namespace");
+  };
+
+  test("read drops the half-deleted host and finishes it; a second delete leaves nothing", async (t) => {
+    if (!requireRoot(t)) return;
+    const { id, outs } = await lan.create(lanInputs("d", [1, 2, 3]));
+    halfDelete(h("d", 2));
+    const read = asOutputs((await lan.read(id, outs)).props);
+    assert.deepEqual(Object.keys(read.hosts), [h("d", 1), h("d", 3)], "host 2 is gone from the state");
+    assert.ok(!namespaceNames().includes(h("d", 2)), "its empty file was removed");
+    assert.equal(await netnsReadMark(h("d", 2)), undefined, "and so was its record");
+    // The same window hit again, and delete run straight on the state that still names the host.
+    halfDelete(h("d", 3));
+    await lan.delete(id, outs);
+    assert.deepEqual(ours(), []);
+    for (const name of [`${p}d`, h("d", 1), h("d", 2), h("d", 3)]) {
+      assert.equal(await netnsReadMark(name), undefined, `no record of ${name}`);
+    }
+  });
+
+  test("a half-deleted hub: read drops the Lan and removes the file; a foreign empty file stays", async (t) => {
+    if (!requireRoot(t)) return;
+    const hub = `${p}e`;
+    const { id, outs } = await lan.create(lanInputs("e", [1]));
+    halfDelete(hub);
+    assert.deepEqual(await lan.read(id, outs), {}, "the Lan is gone from the state");
+    assert.ok(!namespaceNames().includes(hub), "the hub's empty file was removed");
+    assert.equal(await netnsReadMark(hub), undefined, "and so was its record");
+    await lan.delete(id, outs);
+    assert.deepEqual(ours(), [], "delete on the old state still takes the host");
+    // An empty file nobody recorded is not ours: create refuses it, delete leaves it.
+    writeFileSync(`/run/netns/${hub}`, "");
+    await assert.rejects(lan.create(lanInputs("e", [1])), /already exists/);
+    await lan.delete(id, outs);
+    assert.deepEqual(ours(), [hub], "the foreign file stays");
+    execFileSync("rm", ["-f", `/run/netns/${hub}`]);
+  });
+});

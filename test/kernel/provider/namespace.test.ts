@@ -86,10 +86,18 @@ describe("Namespace provider against the kernel", { concurrency: false }, () => 
     await ns.delete(name, outs);
   });
 
-  test("create gets past the empty file an `ip netns add` killed half way leaves", async (t) => {
+  test("create gets past the empty file its own killed `ip netns add` left, and no one else's", async (t) => {
     if (!requireRoot(t)) return;
     const name = `${p}-e`;
+    // Someone's `ip netns add` killed before its mount, or a stray file: no record of ours.
     writeFileSync(`/run/netns/${name}`, "");
+    await assert.rejects(ns.create({ name, managedBy: managedBy(p, "Namespace", "e") }), (e: Error) => {
+      assert.match(e.message, /is an empty file .* this stack did not leave it/);
+      return true;
+    });
+    assert.ok(namespaceNames().includes(name), "left alone");
+    // Ours: the claim (our record) comes before `ip netns add`, so our leftover has it.
+    await netnsWriteMark(name, markOf(p, "Namespace", "e"));
     const { outs } = await ns.create({ name, managedBy: managedBy(p, "Namespace", "e") });
     assert.equal(outs.inode, statSync(`/run/netns/${name}`).ino, "a real namespace now");
     await ns.delete(name, outs);
@@ -104,6 +112,21 @@ describe("Namespace provider against the kernel", { concurrency: false }, () => 
     assert.deepEqual(await ns.read(name, outs), {}, "read reports it gone");
     assert.ok(!namespaceNames().includes(name), "the empty file went too");
     assert.equal(await netnsReadMark(name), undefined);
+  });
+
+  test("delete finishes a delete killed half way; an empty file without our record stays", async (t) => {
+    if (!requireRoot(t)) return;
+    const name = `${p}-h`;
+    const { outs } = await ns.create({ name, managedBy: managedBy(p, "Namespace", "h") });
+    execFileSync("umount", [`/run/netns/${name}`]);
+    await ns.delete(name, outs);
+    assert.ok(!namespaceNames().includes(name), "the empty file was removed");
+    assert.equal(await netnsReadMark(name), undefined, "and our record");
+    writeFileSync(`/run/netns/${name}`, "");
+    await ns.delete(name, outs);
+    assert.deepEqual(await ns.read(name, outs), {});
+    assert.ok(namespaceNames().includes(name), "not ours: left alone by delete and read");
+    execFileSync("rm", ["-f", `/run/netns/${name}`]);
   });
 
   test("delete leaves a namespace of the same name that someone else re-created", async (t) => {

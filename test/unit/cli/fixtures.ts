@@ -1,6 +1,6 @@
 // Recorded data for the CLI's unit tests: exported states shaped as `pulumi stack export` prints
 // them (3.276, file backend), and kernel inventories as provider/kernel/inventory.ts reads them.
-import { linkGroupFor } from "../../../provider/kernel/ip";
+import { linkGroupFor, MARK_PREFIX } from "../../../provider/kernel/ip";
 import type {
   FoundLink,
   FoundNamespace,
@@ -8,6 +8,7 @@ import type {
   FoundRoute,
   Inventory,
 } from "../../../provider/kernel/inventory";
+import type { NamespaceFacts } from "../../../provider/kernel/netns";
 import { routeRecordFile } from "../../../provider/kernel/route";
 
 export const DEV = "0a1b2c3d4e5f6071";
@@ -82,15 +83,34 @@ export const ns = (
   name: string,
   m: string | undefined,
   extra: Partial<FoundNamespace> = {},
-): FoundNamespace => ({
-  name,
-  mark: m,
-  pristine: false,
-  staleFile: false,
-  inode: 4026532000 + name.length,
-  links: [],
-  ...extra,
-});
+): FoundNamespace => {
+  const found = {
+    name,
+    mark: m,
+    pristine: false,
+    staleFile: false,
+    inode: 4026532000 + name.length,
+    links: [],
+    ...extra,
+  };
+  // What the kernel would show of it: `lo` with the mark (up once used), and the links it holds.
+  const facts: NamespaceFacts = found.staleFile
+    ? { file: "stale", links: [] }
+    : {
+        file: "mounted",
+        inode: found.inode,
+        links: [
+          {
+            name: "lo",
+            alias: m === undefined ? undefined : MARK_PREFIX + m,
+            group: 0,
+            adminUp: !found.pristine,
+          },
+          ...found.links.map((l) => ({ name: l, alias: undefined, group: 0, adminUp: true })),
+        ],
+      };
+  return { facts, ...found };
+};
 
 let ifindex = 10;
 export const link = (

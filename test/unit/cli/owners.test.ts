@@ -164,7 +164,10 @@ describe("classify: whose each object is, and whether its stack's state knows it
   });
 
   it("half-made objects are told by their record, device group or staging name", () => {
-    assert.match(find(entries, "namespace lab-h3").proof, /untouched since ip netns add/);
+    assert.match(
+      find(entries, "namespace lab-h3").proof,
+      /untouched since its create added it \(half made\)/,
+    );
     assert.match(find(entries, "veth h2b").proof, /device group/);
     assert.equal(find(entries, "veth h2b").mark, dev("VethPair", "h2"));
     assert.match(find(entries, `tun ${stagingTap.name}`).proof, /staging name/);
