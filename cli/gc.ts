@@ -55,7 +55,10 @@ from a state or the host explains; a protocol 110 route without a record: \`ls\`
 "owner unknown"); a namespace that holds anything but the
 stack's orphans (it is kept, and said so). gc refuses to run while the stack's state has pending
 operations: an update may be running; after a killed one, run \`pulumi cancel\` and
-\`pulumi refresh --clear-pending-creates\` first.
+\`pulumi refresh --clear-pending-creates\` first. A run with PULUMI_SKIP_CHECKPOINTS=true records
+no pending operation: never run gc on a stack while such a run is under way.
+
+Temporary files of record writes whose writer died, naming one of the stack's instances, go too.
 
 Options:
   --stack NAME     the stack whose orphans go (required)

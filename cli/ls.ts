@@ -17,7 +17,8 @@ stack and stack instance, and each one says whether its stack's state knows it:
   ORPHAN         it is the stack's (by the stack instance in its mark), the state does not hold it:
                  \`pulumi-netns gc --stack NAME\` removes it
   pending        its resource has a pending operation (an update runs, or a killed one left it)
-  in progress    a claim younger than a minute: a create is running
+  in progress    a claim younger than a minute of a stack whose state has a pending operation
+                 (or was not read): a create is running
   state unknown  no state read here holds its stack instance (another project, a lost state)
   owner unknown  it shows a sign of pulumi-netns (device group, tap staging name, protocol 110)
                  but no provable owner; pulumi-netns never removes it
@@ -30,6 +31,9 @@ Options:
   --stack NAME  read only this stack's state
   --json        print a JSON report instead of text
   -h, --help    print this help
+
+The engine records a pending operation in the state before each create; a run with
+PULUMI_SKIP_CHECKPOINTS=true records nothing, so while one runs its new objects show as ORPHAN.
 
 Exit status: 0 listed; 1 a state or the host could not be read (what could be read is listed);
 2 usage error.`;
@@ -51,7 +55,10 @@ export async function ls(options: LsOptions, sources: Sources): Promise<CommandR
   const states = await sources.readStates(options.cwd, options.stack);
   const inventory = await sources.takeInventory();
   const views = states.stacks.flatMap((s) => (s.view ? [s.view] : []));
-  const entries = classify(inventory, views, { now: sources.now });
+  // A stack with no pending operation runs nothing (the engine records one before each create),
+  // so a fresh claim of its instance is a killed run's.
+  const settled = views.filter((v) => v.pendingOperations === 0).map((v) => v.name);
+  const entries = classify(inventory, views, { now: sources.now, settled });
   const failed = states.error !== undefined || states.stacks.some((s) => s.error !== undefined);
   const stdout = options.json ? JSON.stringify(lsJson(states, entries), null, 2) : lsText(states, entries);
   return { exitCode: failed ? 1 : 0, stdout, stderr: "" };

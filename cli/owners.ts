@@ -154,13 +154,9 @@ export function classify(
   /** Whether a claim made at `modifiedMs` for `mark` may still be a create running. */
   const inProgress = (mark: string, modifiedMs: number) => {
     if (!isFreshClaim(modifiedMs, now)) return false;
-    const instance = parseMark(mark)?.instance;
-    const settled = stacks.filter((s) => options.settled?.includes(s.name));
-    return !settled.some(
-      (s) =>
-        (instance !== undefined && s.instances.includes(instance)) ||
-        (instance !== undefined && options.claimed?.get(instance) === s.name),
-    );
+    // Whose stack it is, as for any object (its current, a named or a destroyed instance).
+    const stack = verdict(mark, undefined).stack;
+    return stack === undefined || !(options.settled ?? []).includes(stack);
   };
 
   const entries: Entry[] = [];
