@@ -181,7 +181,7 @@ function abandonScenario(title: string, p: string, program: PulumiFn, kill: "fre
       for (const dir of ["/run/pulumi-netns/netns", "/run/pulumi-netns/route", STACK_INSTANCE_RECORD_DIR]) {
         for (const file of existsSync(dir) ? readdirSync(dir) : []) {
           if (!file.startsWith(".tmp-")) continue;
-          let text = "";
+          let text: string;
           try {
             text = readFileSync(path.join(dir, file), "utf8");
           } catch {
