@@ -23,6 +23,7 @@ interface Declared {
   readonly routes: Map<string, string>;
   readonly links: Map<string, { kind: string; managedBy: string }>;
   readonly vnis: Map<string, { name: string; managedBy: string }>;
+  readonly services: Map<string, string>;
 }
 
 const byHost = new Map<string, Declared>();
@@ -32,7 +33,13 @@ function here(): Declared {
   const label = currentHost().label;
   let declared = byHost.get(label);
   if (declared === undefined) {
-    declared = { namespaces: new Map(), routes: new Map(), links: new Map(), vnis: new Map() };
+    declared = {
+      namespaces: new Map(),
+      routes: new Map(),
+      links: new Map(),
+      vnis: new Map(),
+      services: new Map(),
+    };
     byHost.set(label, declared);
   }
   return declared;
@@ -216,6 +223,26 @@ export function claimRoute(route: RouteDeclaration): CheckFailure[] {
     ];
   }
   here().routes.set(key, managedBy);
+  return [];
+}
+
+/**
+ * Records a Service's (namespace, name); a second resource declaring it fails: one record, one
+ * log and one process per name in a namespace.
+ */
+export function claimService(namespace: unknown, name: unknown, managedBy: unknown): CheckFailure[] {
+  if (!known(namespace) || !known(name) || !known(managedBy)) return [];
+  const key = JSON.stringify([namespace, name]);
+  const holder = here().services.get(key);
+  if (holder !== undefined && holder !== managedBy) {
+    return [
+      {
+        property: "name",
+        reason: `service ${JSON.stringify(name)} in ${describeNamespace(namespace)} is also declared by ${owner(holder)}`,
+      },
+    ];
+  }
+  here().services.set(key, managedBy);
   return [];
 }
 

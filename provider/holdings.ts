@@ -15,7 +15,8 @@ export type HeldObject =
       readonly destination: string;
       readonly table: number;
       readonly metric: number;
-    };
+    }
+  | { readonly type: "process"; readonly netns: string; readonly name: string };
 
 /** An object a resource holds, and the mark it carries (the resource's own, or one derived from it). */
 export interface Holding {
@@ -59,6 +60,14 @@ export const routeHolding = (props: StateProps, mark: string): Holding[] => {
   ];
 };
 
+/** The process of the service `props.name` in `props.namespace`. */
+export const processHolding = (props: StateProps, mark: string): Holding[] => {
+  const [netns, name] = [stateString(props.namespace), stateString(props.name)];
+  return netns === undefined || name === undefined
+    ? []
+    : [{ object: { type: "process", netns, name }, mark }];
+};
+
 /**
  * One key per object and mark, equal for a holding named by a state and the same object found in
  * the kernel. Undefined for what the kernel cannot hold (a route whose destination is no CIDR).
@@ -69,6 +78,8 @@ export function holdingKey({ object, mark }: Holding): string | undefined {
       return [mark, "namespace", object.name].join("\n");
     case "link":
       return [mark, "link", object.netns ?? "", object.name].join("\n");
+    case "process":
+      return [mark, "process", object.netns, object.name].join("\n");
     case "route":
       try {
         return [mark, "route", routeRecordFile(object.netns, object)].join("\n");

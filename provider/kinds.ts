@@ -9,6 +9,7 @@ import { macvlanKind } from "./macvlan";
 import { macvtapKind } from "./macvtap";
 import { namespaceKind } from "./namespace";
 import { routeKind } from "./route";
+import { serviceKind } from "./service";
 import { stackInstanceKind } from "./stackInstance";
 import { tapDeviceKind } from "./tapDevice";
 import { vethPairKind } from "./vethPair";
@@ -25,6 +26,7 @@ const registry = [
   macvlanKind,
   macvtapKind,
   lanKind,
+  serviceKind,
 ] as const;
 
 type Descriptor = (typeof registry)[number];

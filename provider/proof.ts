@@ -7,6 +7,7 @@ import { MARK_PREFIX } from "./kernel/ip";
 import { linkOwnership, type LinkState } from "./kernel/link";
 import type { NamespaceFacts } from "./kernel/netns";
 import { OWNED_ROUTE_PROTOCOL } from "./kernel/route";
+import type { ProcessFacts } from "./kernel/service";
 
 /**
  * - `ours`: it carries the mark.
@@ -108,3 +109,25 @@ export function proveRecord(record: string | undefined, mark: string): Proof {
 /** Whether a record of ours may go without its object: the object no longer needs it. */
 export const recordOutlivedItsObject = (object: Proof): boolean =>
   object.verdict === "absent" || object.verdict === "foreign";
+
+/** A service's process as it was started: what its pid must still show to be the same process. */
+export interface StartedProcess {
+  readonly startTime: string;
+  readonly netnsInode: number;
+}
+
+/**
+ * Whether a process is `mark`'s service: alive (a zombie is dead), started when ours was (a reused
+ * pid has another start time), in the namespace ours was started in, and carrying the mark in its
+ * own environment. Anything else at that pid is foreign and is never signalled.
+ */
+export function proveProcess(
+  facts: Pick<ProcessFacts, "state" | "startTime" | "netnsInode" | "mark">,
+  started: StartedProcess,
+  mark: string,
+): Proof {
+  if (facts.state !== "running") return { verdict: "absent" };
+  const same =
+    facts.startTime === started.startTime && facts.netnsInode === started.netnsInode && facts.mark === mark;
+  return same ? { verdict: "ours" } : FOREIGN(facts.mark);
+}

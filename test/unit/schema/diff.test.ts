@@ -26,6 +26,7 @@ const bases: Record<Exclude<ResourceKind, "Route">, Record<string, unknown>> = {
   Macvlan: { name: "mv0", namespace: "blue", parent: "eth0", parentNamespace: "hub", managedBy },
   Macvtap: { name: "mt0", namespace: "blue", parent: "eth0", managedBy },
   Lan: { namespace: "hub", hosts: { h1: { addresses: ["10.0.0.1/24"] } }, managedBy },
+  Service: { namespace: "blue", name: "web", command: ["/usr/bin/true"], managedBy },
 };
 
 const noChange: InputDiff = { changes: false, replaces: [], updates: [], deleteBeforeReplace: false };
@@ -97,6 +98,14 @@ const fieldCases: [keyof typeof bases, string, unknown, Decision][] = [
   ["Macvtap", "parent", "eth1", "replace"],
   ["Macvtap", "parentNamespace", "hub", "replace"],
   ["Macvtap", "macAddress", "02:00:00:00:00:03", "update"],
+  ["Service", "namespace", "red", "replace"],
+  ["Service", "name", "web2", "replace"],
+  ["Service", "command", ["/usr/bin/false"], "update"],
+  ["Service", "workingDirectory", "/tmp", "update"],
+  ["Service", "user", "nobody", "update"],
+  ["Service", "files", [{ path: "/etc/x.conf", content: "x" }], "update"],
+  ["Service", "readiness", { tcpPort: 80 }, "update"],
+  ["Service", "stop", { signal: "SIGINT" }, "update"],
   ["Lan", "namespace", "hub2", "replace"],
   ["Lan", "bridge", "br1", "replace"],
   // A host added (or re-made) is an update of the Lan, never its replacement.

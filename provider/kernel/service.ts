@@ -1,0 +1,421 @@
+// A long-running process in a network namespace, its configuration files and its log, on the
+// current host (host.ts). On this machine: execa with argv arrays and node's fs. On another
+// machine: constant sh scripts whose values arrive as positional parameters, as host.ts does.
+// The process is started as `ip netns exec NS env -i VARS [setpriv ...] ARGV` in a session of its
+// own: `ip netns exec`, `env` and `setpriv` each exec in place, so the pid we get is the daemon's.
+import { createHash } from "node:crypto";
+import { constants } from "node:os";
+import { chmod, mkdir, open, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { spawn } from "node:child_process";
+import { KernelCommandError } from "./errors";
+import { assertNetnsName } from "./ip";
+import { currentHost, localHost } from "./host";
+import { recordClaim, recordRead, recordRelease, recordWrite, RECORDS_ROOT } from "./records";
+
+/** Where service records live, one per (namespace, name). */
+export const SERVICE_RECORD_DIR = `${RECORDS_ROOT}/service`;
+/** Where service logs live: outside the records, which are read as records one file each. */
+export const SERVICE_LOG_DIR = "/var/log/pulumi-netns";
+/** The environment variable that carries the owner's mark in the process's environment. */
+export const MARK_VARIABLE = "PULUMI_NETNS_MARK";
+/** The PATH a service runs with unless its environment sets one. */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The record's file name: a hash of the service's key (namespace names make awkward file names). */
+export function serviceRecordFile(netns: string, name: string): string {
+  return sha256(JSON.stringify([netns, name])).slice(0, 32);
+}
+
+/** The log of the service `name` in `netns`. */
+export function serviceLogFile(netns: string, name: string): string {
+  return join(SERVICE_LOG_DIR, `${name}-${serviceRecordFile(netns, name).slice(0, 12)}.log`);
+}
+
+/** A file a service wrote, by the hash of what it wrote. */
+export interface WrittenFile {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/** What a service record says besides its mark. */
+export interface ServiceRecordDetails {
+  readonly netns: string;
+  readonly name: string;
+  /** Unset while the process is not started yet. */
+  readonly pid?: number | undefined;
+  /** /proc/PID/stat field 22, in clock ticks since boot. */
+  readonly startTime?: string | undefined;
+  /** The nsfs inode of the namespace it was started in. */
+  readonly netnsInode?: number | undefined;
+  readonly log: string;
+  readonly files: readonly WrittenFile[];
+}
+
+export interface ServiceRecord extends ServiceRecordDetails {
+  readonly mark: string;
+}
+
+export function parseServiceRecordDetails(details: readonly string[]): ServiceRecordDetails | undefined {
+  try {
+    const d = JSON.parse(details[0] ?? "") as Record<string, unknown>;
+    if (typeof d.netns !== "string" || typeof d.name !== "string" || typeof d.log !== "string")
+      return undefined;
+    const files = Array.isArray(d.files)
+      ? d.files.filter(
+          (f): f is WrittenFile =>
+            typeof f === "object" && f !== null && typeof f.path === "string" && typeof f.sha256 === "string",
+        )
+      : [];
+    return {
+      netns: d.netns,
+      name: d.name,
+      pid: typeof d.pid === "number" ? d.pid : undefined,
+      startTime: typeof d.startTime === "string" ? d.startTime : undefined,
+      netnsInode: typeof d.netnsInode === "number" ? d.netnsInode : undefined,
+      log: d.log,
+      files,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const encodeDetails = (d: ServiceRecordDetails) => [JSON.stringify(d)];
+
+export async function serviceReadRecord(netns: string, name: string): Promise<ServiceRecord | undefined> {
+  const record = await recordRead(SERVICE_RECORD_DIR, serviceRecordFile(netns, name));
+  const details = record && parseServiceRecordDetails(record.details);
+  return record && details ? { mark: record.mark, ...details } : undefined;
+}
+
+/** Claims the record before anything is made (see recordClaim): the other owner when it holds it. */
+export function serviceClaimRecord(mark: string, details: ServiceRecordDetails) {
+  return recordClaim(SERVICE_RECORD_DIR, serviceRecordFile(details.netns, details.name), {
+    mark,
+    details: encodeDetails(details),
+  });
+}
+
+export function serviceWriteRecord(mark: string, details: ServiceRecordDetails): Promise<void> {
+  return recordWrite(SERVICE_RECORD_DIR, serviceRecordFile(details.netns, details.name), {
+    mark,
+    details: encodeDetails(details),
+  });
+}
+
+/** Removes the record if it still names `mark`. */
+export function serviceReleaseRecord(netns: string, name: string, mark: string): Promise<void> {
+  return recordRelease(SERVICE_RECORD_DIR, serviceRecordFile(netns, name), mark);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The process as /proc shows it
+
+/** What /proc says of a pid. A zombie is dead: it runs nothing and its pid is only waiting to be reaped. */
+export interface ProcessFacts {
+  readonly state: "absent" | "dead" | "running";
+  /** /proc/PID/stat field 22: with the pid, the process's identity (a reused pid has another). */
+  readonly startTime?: string | undefined;
+  /** The inode of /proc/PID/ns/net. */
+  readonly netnsInode?: number | undefined;
+  /** The value of PULUMI_NETNS_MARK in /proc/PID/environ. */
+  readonly mark?: string | undefined;
+}
+
+/** State (field 3) and start time (field 22) of /proc/PID/stat; the name in parentheses may hold anything. */
+export function parseProcStat(text: string): { state: string; startTime: string } | undefined {
+  const fields = text
+    .slice(text.lastIndexOf(")") + 2)
+    .trim()
+    .split(" ");
+  const [state, startTime] = [fields[0], fields[19]];
+  return state && startTime && /^\d+$/.test(startTime) ? { state, startTime } : undefined;
+}
+
+/** The mark in a NUL-separated environment block. */
+export function markInEnviron(environ: string): string | undefined {
+  const prefix = `${MARK_VARIABLE}=`;
+  return environ
+    .split(/[\0\n]/)
+    .find((v) => v.startsWith(prefix))
+    ?.slice(prefix.length);
+}
+
+const NS_INODE = /^net:\[(\d+)\]$/;
+
+/** Builds facts from the three things read; `stat` undefined: no such process. */
+export function processFactsFrom(
+  stat: string | undefined,
+  nsLink: string | undefined,
+  environ: string,
+): ProcessFacts {
+  const parsed = stat === undefined ? undefined : parseProcStat(stat);
+  if (!parsed) return { state: "absent" };
+  const inode = NS_INODE.exec(nsLink?.trim() ?? "")?.[1];
+  return {
+    state: parsed.state === "Z" || parsed.state === "X" ? "dead" : "running",
+    startTime: parsed.startTime,
+    netnsInode: inode === undefined ? undefined : Number(inode),
+    mark: markInEnviron(environ),
+  };
+}
+
+// One round trip: stat, the namespace link, then the environment's mark line.
+const FACTS_SCRIPT = [
+  's=$(cat "/proc/$1/stat" 2>/dev/null) || exit 0',
+  'printf "%s\\n" "$s"',
+  'readlink "/proc/$1/ns/net" 2>/dev/null || echo',
+  `tr '\\0' '\\n' < "/proc/$1/environ" 2>/dev/null | grep '^${MARK_VARIABLE}=' || :`,
+].join("\n");
+
+const positive = (pid: number) => {
+  if (!Number.isSafeInteger(pid) || pid <= 1) throw new Error(`not a process id a service can have: ${pid}`);
+  return String(pid);
+};
+
+/**
+ * What /proc shows of `pid` now. Equivalent to: `cat /proc/PID/stat; readlink /proc/PID/ns/net;
+ * cat /proc/PID/environ`.
+ */
+export async function processFacts(pid: number): Promise<ProcessFacts> {
+  const host = currentHost();
+  if (host === localHost) {
+    const proc = `/proc/${positive(pid)}`;
+    const read = (f: string) => readFile(join(proc, f), "utf8").catch(() => undefined);
+    const [stat, environ] = await Promise.all([read("stat"), read("environ")]);
+    const ns = await readlink(join(proc, "ns/net")).catch(() => undefined);
+    return processFactsFrom(stat, ns, environ ?? "");
+  }
+  const out = await runScript(FACTS_SCRIPT, [positive(pid)]);
+  if (out === "") return { state: "absent" };
+  const [stat, ns, ...rest] = out.split("\n");
+  return processFactsFrom(stat, ns, rest.join("\n"));
+}
+
+/** Runs a constant script on the current host (another machine), failing with its argv and stderr. */
+async function runScript(script: string, args: readonly string[], input?: string): Promise<string> {
+  const argv = ["sh", "-c", script, "sh", ...args];
+  const result = await currentHost().runner("sh", argv.slice(1), input === undefined ? undefined : { input });
+  if (result.exitCode !== 0) {
+    throw new KernelCommandError(
+      { argv, exitCode: result.exitCode, stderr: result.stderr },
+      `(on ${currentHost().label}) Check that the machine has coreutils, util-linux and iproute2.`,
+    );
+  }
+  return result.stdout;
+}
+
+/**
+ * Sends `signal` to the process group `pid` leads (a service is started in a session of its own, so
+ * its children go too). A group already gone is success. Equivalent to: `kill -s SIG -- -PID`.
+ */
+export async function processGroupSignal(pid: number, signal: NodeJS.Signals): Promise<void> {
+  const host = currentHost();
+  if (host === localHost) {
+    try {
+      process.kill(-Number(positive(pid)), signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+    }
+    return;
+  }
+  await runScript('kill -s "$1" -- "-$2" 2>/dev/null || ! kill -0 -- "-$2" 2>/dev/null', [
+    signal.replace(/^SIG/, ""),
+    positive(pid),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Starting
+
+export interface StartSpec {
+  readonly netns: string;
+  readonly command: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+  readonly workingDirectory: string;
+  readonly user?: string | undefined;
+  readonly group?: string | undefined;
+  readonly mark: string;
+  readonly log: string;
+}
+
+/** The argv that starts a service: every step execs in place. */
+export function startArgv(spec: StartSpec, group: string | undefined): string[] {
+  assertNetnsName(spec.netns);
+  const env = { PATH: DEFAULT_PATH, ...spec.environment, [MARK_VARIABLE]: spec.mark };
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const privileges =
+    spec.user === undefined
+      ? []
+      : ["setpriv", `--reuid=${spec.user}`, `--regid=${group ?? spec.user}`, "--init-groups", "--"];
+  return ["ip", "netns", "exec", spec.netns, "env", "-i", ...vars, ...privileges, ...spec.command];
+}
+
+/** The user's primary group, for setpriv (which takes a group only as a group). Equivalent to: `id -g USER`. */
+async function primaryGroup(user: string): Promise<string> {
+  const result = await currentHost().runner("id", ["-g", "--", user]);
+  if (result.exitCode !== 0) {
+    throw new KernelCommandError(
+      { argv: ["id", "-g", "--", user], exitCode: result.exitCode, stderr: result.stderr },
+      `User ${JSON.stringify(user)} does not exist on ${currentHost().label}: create it, or name another user.`,
+    );
+  }
+  return result.stdout.trim();
+}
+
+const START_SCRIPT = [
+  "log=$1; dir=$2; shift 2",
+  'mkdir -p -m 750 -- "${log%/*}" || exit 1',
+  'cd -- "$dir" || exit 1',
+  '(umask 027 && : > "$log") || exit 1',
+  // Without job control a background job shares the shell's process group, so setsid(1) makes the
+  // session in place instead of forking, and $! is the daemon's pid.
+  'setsid "$@" < /dev/null >> "$log" 2>&1 &',
+  'echo "$!"',
+].join("\n");
+
+/**
+ * Starts the service detached (a session of its own, stdin /dev/null, stdout and stderr to the log,
+ * which is truncated) and returns its pid. It outlives the process that started it.
+ */
+export async function serviceSpawn(spec: StartSpec): Promise<number> {
+  const group = spec.user !== undefined ? (spec.group ?? (await primaryGroup(spec.user))) : undefined;
+  const argv = startArgv(spec, group);
+  const host = currentHost();
+  if (host !== localHost) {
+    const out = await runScript(START_SCRIPT, [spec.log, spec.workingDirectory, ...argv]);
+    const pid = Number(out.trim());
+    if (!Number.isSafeInteger(pid) || pid <= 1)
+      throw new Error(`starting ${argv.join(" ")} on ${host.label} printed no pid: ${out}`);
+    return pid;
+  }
+  await mkdir(dirname(spec.log), { recursive: true, mode: 0o750 });
+  const log = await open(spec.log, "w", 0o640);
+  try {
+    const [file, ...args] = argv as [string, ...string[]];
+    // node's spawn rather than execa: execa gives a child a file only through a pipe of its own,
+    // which would end with this process; the daemon must hold the log's descriptor itself.
+    const child = spawn(file, args, {
+      cwd: spec.workingDirectory,
+      detached: true,
+      shell: false,
+      stdio: ["ignore", log.fd, log.fd],
+      env: { LC_ALL: "C" },
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("spawn", () => resolve(child.pid!));
+    });
+    child.unref();
+    return pid;
+  } finally {
+    await log.close();
+  }
+}
+
+/** Whether something in `netns` listens on TCP `port`. Equivalent to: `ss -H -l -t -n -N NS sport = :PORT`. */
+export async function tcpListening(netns: string, port: number): Promise<boolean> {
+  assertNetnsName(netns);
+  const argv = ["ss", "-H", "-l", "-t", "-n", "-N", netns, "sport", "=", `:${port}`];
+  const result = await currentHost().runner(argv[0]!, argv.slice(1));
+  if (result.exitCode !== 0) {
+    throw new KernelCommandError(
+      { argv, exitCode: result.exitCode, stderr: result.stderr },
+      `Is the namespace still there, and is ss (iproute2) installed on ${currentHost().label}?`,
+    );
+  }
+  return result.stdout.trim() !== "";
+}
+
+/**
+ * Runs `command` in `netns`, killed after `timeoutSeconds`. Equivalent to:
+ * `timeout -k 1 T ip netns exec NS ARGV`.
+ */
+export async function runInNamespace(
+  netns: string,
+  command: readonly string[],
+  timeoutSeconds: number,
+): Promise<{ exitCode: number; output: string }> {
+  assertNetnsName(netns);
+  const args = ["-k", "1", String(Math.max(0.1, timeoutSeconds)), "ip", "netns", "exec", netns, ...command];
+  const result = await currentHost().runner("timeout", args);
+  return { exitCode: result.exitCode, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+/** The last `lines` lines of a log; empty when there is none. Equivalent to: `tail -n N FILE`. */
+export async function logTail(path: string, lines: number): Promise<string> {
+  let text: string;
+  try {
+    text = await currentHost().files.readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw e;
+  }
+  return text.replace(/\n$/, "").split("\n").slice(-lines).join("\n");
+}
+
+/** Removes a file; absent is success. */
+export const fileRemove = (path: string): Promise<void> => currentHost().files.remove(path);
+
+// ---------------------------------------------------------------------------------------------
+// Configuration files
+
+export const contentHash = sha256;
+
+/** The sha256 of the file's text; undefined when there is no such file. */
+export async function fileHash(path: string): Promise<string | undefined> {
+  try {
+    return sha256(await currentHost().files.readFile(path));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+const WRITE_SCRIPT = [
+  'mkdir -p -m 755 -- "${1%/*}" || exit 1',
+  't="${1%/*}/.pulumi-netns-$$"',
+  '(umask 077 && cat > "$t") && chmod "$2" "$t" && { [ -z "$3" ] || chown -- "$3" "$t"; } && mv -f -T -- "$t" "$1" || { s=$?; rm -f -- "$t"; exit $s; }',
+].join("\n");
+
+/**
+ * Writes `content` to `path` with `mode` and `owner` (`USER[:GROUP]`) set before it is renamed into
+ * place, so no reader sees it half written or with other permissions.
+ */
+export async function fileWrite(
+  path: string,
+  content: string,
+  mode: number,
+  owner: string | undefined,
+): Promise<void> {
+  const octal = mode.toString(8);
+  if (currentHost() !== localHost) {
+    await runScript(WRITE_SCRIPT, [path, octal, owner ?? ""], content);
+    return;
+  }
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  const tmp = join(dirname(path), `.pulumi-netns-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    await writeFile(tmp, content, { mode: 0o600 });
+    if (owner !== undefined) {
+      const result = await localHost.runner("chown", ["--", owner, tmp]);
+      if (result.exitCode !== 0) {
+        throw new KernelCommandError(
+          { argv: ["chown", "--", owner, path], exitCode: result.exitCode, stderr: result.stderr },
+          "The file's owner must exist on the machine: create the user, or name another.",
+        );
+      }
+    }
+    await chmod(tmp, mode);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Signal numbers, for messages. */
+export const signalNumber = (signal: NodeJS.Signals): number => constants.signals[signal];

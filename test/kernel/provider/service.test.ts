@@ -1,0 +1,254 @@
+// A Service against the real kernel: a small HTTP server (python3 -m http.server) bound inside a
+// namespace this test makes. What it starts is proven by pid, start time, namespace and the mark
+// in its environment; a process that merely has a recorded pid is never signalled.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { after, before, describe, test } from "node:test";
+import {
+  processFacts,
+  serviceLogFile,
+  serviceRecordFile,
+  SERVICE_RECORD_DIR,
+  serviceWriteRecord,
+} from "../../../provider/kernel/service";
+import { uniquePrefix } from "../../helpers/names";
+import { ip, removeByPrefix } from "../../helpers/readback";
+import { isRoot, requireRoot } from "../../helpers/root";
+import { driver, managedBy, markOf } from "./harness";
+
+const p = uniquePrefix();
+const service = driver("Service");
+const ns = `${p}-s`;
+const dir = `/tmp/${p}`;
+
+/** Every live process (not a zombie) whose environment carries `mark`. */
+function processesMarked(mark: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      if (readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`PULUMI_NETNS_MARK=${mark}`)) {
+        found.push(Number(entry));
+      }
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return found;
+}
+
+const alive = async (pid: number) => (await processFacts(pid)).state === "running";
+const waitFor = async (what: string, cond: () => Promise<boolean>, ms = 5000) => {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+    if (await cond()) return;
+  }
+  assert.fail(`timed out waiting for ${what}`);
+};
+
+/** GETs a path from the server inside the namespace. */
+async function fetchInside(port: number, path: string): Promise<string> {
+  const { execa } = await import("execa");
+  const script = `import urllib.request,sys; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:${port}${path}", timeout=5).read().decode())`;
+  return (
+    await execa("ip", ["netns", "exec", ns, "/usr/bin/python3", "-c", script], { stripFinalNewline: false })
+  ).stdout;
+}
+
+const http = (name: string, port: number, extra: Record<string, unknown> = {}) => ({
+  namespace: ns,
+  name,
+  command: ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1"],
+  workingDirectory: dir,
+  readiness: { tcpPort: port, timeoutSeconds: 10 },
+  stop: { signal: "SIGTERM", timeoutSeconds: 5 },
+  managedBy: managedBy(p, "Service", name),
+  ...extra,
+});
+
+/** What a service leaves on the machine: its record, its log. */
+const recordPath = (name: string) => `${SERVICE_RECORD_DIR}/${serviceRecordFile(ns, name)}`;
+
+describe("Service provider against the kernel", { concurrency: false }, () => {
+  const sleepers: number[] = [];
+  before(() => {
+    if (!isRoot()) return;
+    removeByPrefix(p);
+    ip(["netns", "add", ns]);
+    ip(["-n", ns, "link", "set", "lo", "up"]);
+    mkdirSync(dir, { recursive: true });
+  });
+  after(() => {
+    if (!isRoot()) return;
+    for (const name of ["web", "again", "alien", "late", "cfg", "clash"]) {
+      for (const pid of processesMarked(markOf(p, "Service", name))) process.kill(-pid, "SIGKILL");
+      rmSync(recordPath(name), { force: true });
+      rmSync(serviceLogFile(ns, name), { force: true });
+    }
+    for (const pid of sleepers) process.kill(pid, "SIGKILL");
+    removeByPrefix(p);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("create waits for the port, proves the process; update restarts only for what it runs with; delete leaves nothing", async (t) => {
+    if (!requireRoot(t)) return;
+    const page = `${dir}/index.html`;
+    const inputs = http("web", 8081, {
+      environment: { GREETING: "hi" },
+      files: [{ path: page, content: "hello from the namespace\n", mode: 0o640 }],
+    });
+    const { id, outs } = await service.create(inputs);
+    const mark = markOf(p, "Service", "web");
+    assert.deepEqual(
+      processesMarked(mark),
+      [outs.pid],
+      "one process carries the mark, and it is the one in state",
+    );
+    assert.equal(await fetchInside(8081, "/index.html"), "hello from the namespace\n");
+    assert.equal(statSync(page).mode & 0o7777, 0o640);
+    assert.equal(readlinkSync(`/proc/${outs.pid}/ns/net`), `net:[${outs.netnsInode}]`);
+    assert.equal(outs.netnsInode, statSync(`/run/netns/${ns}`).ino, "started in the namespace");
+    assert.ok(existsSync(outs.logFile) && existsSync(recordPath("web")));
+    assert.match(readFileSync(outs.logFile, "utf8"), /GET \/index.html/, "its output goes to its log");
+
+    const same = await service.read(id, outs);
+    assert.equal(same.props?.pid, outs.pid);
+
+    // Readiness only: no restart.
+    const quicker = { ...inputs, readiness: { tcpPort: 8081, timeoutSeconds: 3 } };
+    const r1 = await service.update(id, outs, quicker);
+    assert.deepEqual(r1.diff.replaces, []);
+    assert.equal(r1.result.outs.pid, outs.pid);
+    // A file's content: rewritten, and the process restarted.
+    const edited = { ...quicker, files: [{ path: page, content: "edited\n", mode: 0o640 }] };
+    const r2 = await service.update(id, r1.result.outs, edited);
+    assert.deepEqual(r2.diff.replaces, []);
+    assert.notEqual(r2.result.outs.pid, outs.pid);
+    assert.equal(await alive(outs.pid), false, "the old process was stopped");
+    assert.equal(await fetchInside(8081, "/index.html"), "edited\n");
+    // The name replaces.
+    const renamed = await service.provider.diff(
+      id,
+      r2.result.outs,
+      await service.checked({ ...edited, name: "web2" }),
+    );
+    assert.deepEqual(renamed.replaces, ["name"]);
+
+    await service.delete(id, r2.result.outs);
+    assert.deepEqual(processesMarked(mark), []);
+    assert.equal(existsSync(page), false, "its file went");
+    assert.equal(existsSync(outs.logFile), false, "its log went");
+    assert.equal(existsSync(recordPath("web")), false, "its record went");
+    await service.delete(id, r2.result.outs);
+  });
+
+  test("a killed daemon is gone for read, and create starts it again", async (t) => {
+    if (!requireRoot(t)) return;
+    const inputs = http("again", 8082);
+    const { id, outs } = await service.create(inputs);
+    process.kill(outs.pid, "SIGKILL");
+    await waitFor("the daemon to die", async () => !(await alive(outs.pid)));
+    assert.deepEqual(await service.read(id, outs), {}, "a dead process is gone");
+    const again = await service.create(inputs);
+    assert.notEqual(again.outs.pid, outs.pid);
+    assert.match(await fetchInside(8082, "/"), /Directory listing for \//);
+    await service.delete(id, again.outs);
+    assert.deepEqual(processesMarked(markOf(p, "Service", "again")), []);
+  });
+
+  test("a process at the recorded pid that is not ours is never signalled", async (t) => {
+    if (!requireRoot(t)) return;
+    const sleeper = spawn("sleep", ["300"], { stdio: "ignore", detached: true });
+    sleepers.push(sleeper.pid!);
+    await waitFor("sleep to run", () => alive(sleeper.pid!));
+    const facts = await processFacts(sleeper.pid!);
+    const inputs = http("alien", 8083);
+    const mark = markOf(p, "Service", "alien");
+    // Our record names the sleeper (its real pid and start time, our namespace's inode): create
+    // must not take it for the service it would restart.
+    await serviceWriteRecord(mark, {
+      netns: ns,
+      name: "alien",
+      pid: sleeper.pid!,
+      startTime: facts.startTime,
+      netnsInode: statSync(`/run/netns/${ns}`).ino,
+      log: "/var/log/pulumi-netns/unused.log",
+      files: [],
+    });
+    const { id, outs } = await service.create(inputs);
+    assert.equal(await alive(sleeper.pid!), true, "create left the sleeper alone");
+    // State pointing at the sleeper, with its real start time: read says gone, delete leaves it.
+    const forged = { ...outs, pid: sleeper.pid!, startTime: facts.startTime! };
+    assert.deepEqual(await service.read(id, forged), {});
+    await service.delete(id, forged);
+    assert.equal(await alive(sleeper.pid!), true, "delete left the sleeper alone");
+    assert.equal(await alive(outs.pid), true, "and the real service, which that state does not prove");
+    await service.delete(id, outs);
+    assert.equal(await alive(outs.pid), false);
+  });
+
+  test("a daemon that never gets ready fails create with its log, and leaves nothing", async (t) => {
+    if (!requireRoot(t)) return;
+    const cfg = `${dir}/late.conf`;
+    const inputs = {
+      namespace: ns,
+      name: "late",
+      command: ["python3", "-c", "import time; print('late-daemon says hello', flush=True); time.sleep(60)"],
+      files: [{ path: cfg, content: "x=1\n" }],
+      readiness: { tcpPort: 8084, timeoutSeconds: 1 },
+      managedBy: managedBy(p, "Service", "late"),
+    };
+    await assert.rejects(service.create(inputs), (e: Error) => {
+      assert.match(e.message, /was not ready within 1 s \(nothing listens on TCP port 8084\)/);
+      assert.match(e.message, /late-daemon says hello/);
+      return true;
+    });
+    assert.deepEqual(processesMarked(markOf(p, "Service", "late")), [], "no process");
+    assert.equal(existsSync(cfg), false, "no file");
+    assert.equal(existsSync(recordPath("late")), false, "no record");
+    assert.deepEqual(
+      readdirSync("/var/log/pulumi-netns").filter((f) =>
+        f.startsWith(`late-${serviceRecordFile(ns, "late").slice(0, 12)}`),
+      ),
+      [],
+      "no log",
+    );
+  });
+
+  test("a file that exists and is not ours is refused before anything starts", async (t) => {
+    if (!requireRoot(t)) return;
+    const theirs = `${dir}/theirs.conf`;
+    writeFileSync(theirs, "someone else's\n");
+    const inputs = http("clash", 8085, { files: [{ path: theirs, content: "ours\n" }] });
+    await assert.rejects(
+      service.create(inputs),
+      /theirs\.conf already exists and this stack did not create it/,
+    );
+    assert.equal(readFileSync(theirs, "utf8"), "someone else's\n");
+    assert.deepEqual(processesMarked(markOf(p, "Service", "clash")), []);
+    assert.equal(existsSync(recordPath("clash")), false);
+  });
+
+  test("check names the field and the rule", async (t) => {
+    if (!requireRoot(t)) return;
+    const result = await service.provider.check(
+      {},
+      { ...http("cfg", 8086), command: ["bin/server"], environment: { PULUMI_NETNS_MARK: "x" } },
+    );
+    assert.deepEqual(
+      (result.failures ?? []).map((f) => f.property).sort(),
+      ["command[0]", "environment.PULUMI_NETNS_MARK"].sort(),
+    );
+  });
+});
