@@ -28,9 +28,21 @@ import {
   type RouteKey,
 } from "../provider/kernel/route";
 import { stackInstanceRecordRemove } from "../provider/kernel/stackInstance";
+import {
+  parseServiceRecordDetails,
+  processFacts,
+  type ServiceRecordDetails,
+} from "../provider/kernel/service";
+import { removeServiceLeftovers, stopProven } from "../provider/service";
 import { isOwnedGroup } from "../provider/kernel/ip";
 import { parseMark } from "../provider/ownership";
-import { proveNamespace, proveRecord, proveRoute, recordOutlivedItsObject } from "../provider/proof";
+import {
+  proveNamespace,
+  proveProcess,
+  proveRecord,
+  proveRoute,
+  recordOutlivedItsObject,
+} from "../provider/proof";
 import { CommandFailure, UsageError, type CommandResult } from "./command";
 import type { Sources } from "./ls";
 import { classify, linkOwner, namespaceOwner, type Entry } from "./owners";
@@ -92,7 +104,7 @@ export interface GcItem {
 const INSTANCE_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** The order removals run in: what lives inside a namespace before the namespace, records last. */
-const ORDER: Record<string, number> = { route: 0, link: 1, namespace: 2, record: 3 };
+const ORDER: Record<string, number> = { process: 0, route: 0, link: 1, namespace: 2, record: 3 };
 const rank = (e: Entry) =>
   (ORDER[e.object.type] ?? 9) + (e.object.type === "record" && e.object.kind === "instance" ? 1 : 0);
 
@@ -239,9 +251,38 @@ async function remove(entry: Entry, inventory: Inventory, view: StackView): Prom
       await recordRelease(RECORD_DIRS.namespace, object.name, mark);
       return removed;
     }
+    case "process": {
+      if (mark === undefined) return kept("it names no owner");
+      const record = await serviceRecord(object.file, mark);
+      if (record?.pid !== object.pid || record.startTime === undefined || record.netnsInode === undefined) {
+        return kept("its record changed since it was listed");
+      }
+      // Proven again (pid, start time, namespace, environment mark) right before each signal.
+      const proof = await stopProven(
+        object.pid,
+        { startTime: record.startTime, netnsInode: record.netnsInode },
+        mark,
+        {
+          signal: "SIGTERM",
+          timeoutSeconds: 10,
+        },
+      );
+      if (proof.verdict === "foreign") return kept("it no longer carries this mark");
+      await removeServiceLeftovers(record, mark);
+      return proof.verdict === "ours"
+        ? removed
+        : gone("it had ended already; its files, log and record were removed");
+    }
     case "record":
       return removeRecord(entry, view);
   }
+}
+
+/** The service record `file` when it still names `mark`. */
+async function serviceRecord(file: string, mark: string): Promise<ServiceRecordDetails | undefined> {
+  const record = await recordRead(RECORD_DIRS.service, file);
+  if (record?.mark !== mark) return undefined;
+  return parseServiceRecordDetails(record.details);
 }
 
 /** The device groups of pulumi-netns the links in a namespace are in. */
@@ -282,6 +323,19 @@ async function removeRecord(entry: Entry, view: StackView): Promise<Removal> {
         if (state?.protocol === OWNED_ROUTE_PROTOCOL) return kept("its route exists now");
       }
       await recordRelease(RECORD_DIRS.route, object.file, mark);
+      return removed;
+    }
+    case "service": {
+      if (mark === undefined) return kept("it names no owner");
+      const record = await serviceRecord(object.file, mark);
+      if (!record) return gone("it was already gone or rewritten");
+      if (record.pid !== undefined && record.startTime !== undefined && record.netnsInode !== undefined) {
+        const started = { startTime: record.startTime, netnsInode: record.netnsInode };
+        if (proveProcess(await processFacts(record.pid), started, mark).verdict === "ours") {
+          return kept("its process runs now");
+        }
+      }
+      await removeServiceLeftovers(record, mark);
       return removed;
     }
     case "instance": {

@@ -8,7 +8,8 @@ import { parseInstanceRecordDetails } from "../provider/kernel/stackInstance";
 import { tapStagingName } from "../provider/kernel/tuntap";
 import { parseMark, type ParsedMark } from "../provider/ownership";
 import { holdingKey, type HeldObject } from "../provider/holdings";
-import { proveNamespace } from "../provider/proof";
+import { proveNamespace, proveProcess } from "../provider/proof";
+import { parseServiceRecordDetails } from "../provider/kernel/service";
 import type { StackView } from "./stackView";
 
 /** A kernel object or record, by where it is. */
@@ -29,6 +30,14 @@ export type ObjectRef =
       readonly metric: number;
       readonly via: string | undefined;
       readonly dev: string | undefined;
+    }
+  | {
+      readonly type: "process";
+      readonly netns: string;
+      readonly name: string;
+      readonly pid: number;
+      /** Its record's file name: the record goes with it. */
+      readonly file: string;
     }
   | {
       readonly type: "record";
@@ -220,6 +229,46 @@ export function classify(
     }
     attachedRouteRecords.add(file);
     add(ref, record.mark, "protocol 110 and its record", verdict(record.mark, { type: "route", ...route }));
+  }
+
+  // A service's process: only through its record, proven by pid, start time, namespace and the
+  // mark in its environment. A record whose process is not that is stale.
+  for (const record of records("service").values()) {
+    const service = parseServiceRecordDetails(record.details);
+    const found = inventory.processes.find((p) => p.file === record.file);
+    const held: HeldObject | undefined = service && {
+      type: "process",
+      netns: service.netns,
+      name: service.name,
+    };
+    const started =
+      service?.startTime !== undefined && service.netnsInode !== undefined
+        ? { startTime: service.startTime, netnsInode: service.netnsInode }
+        : undefined;
+    if (service && found && started && proveProcess(found.facts, started, record.mark).verdict === "ours") {
+      const ref: ObjectRef = {
+        type: "process",
+        netns: service.netns,
+        name: service.name,
+        pid: found.pid,
+        file: record.file,
+      };
+      add(
+        ref,
+        record.mark,
+        "pid, start time, namespace and the mark in its environment",
+        verdict(record.mark, held),
+      );
+      continue;
+    }
+    const stale = service
+      ? `the process of service ${service.name} in ${where(service.netns)} is not running`
+      : "its details cannot be read";
+    const ref: ObjectRef = { type: "record", kind: record.kind, file: record.file, stale };
+    const v: Verdict = inProgress(record.mark, record.modifiedMs)
+      ? { status: "in progress", stack: undefined, note: "claimed less than a minute ago" }
+      : verdict(record.mark, held);
+    add(ref, record.mark, "record", v);
   }
 
   // Records whose object is gone or carries another mark: stale, unless a create just claimed them.

@@ -14,6 +14,8 @@ export function describeObject(object: ObjectRef): string {
         `route ${object.destination}${object.via ? ` via ${object.via}` : ""} (table ${object.table}, ` +
         `metric ${object.metric}) in ${where(object.netns)}`
       );
+    case "process":
+      return `process ${object.pid} (service ${object.name} in ${where(object.netns)})`;
     case "record":
       return `record ${RECORD_DIRS[object.kind]}/${object.file} (${object.stale})`;
   }

@@ -271,6 +271,13 @@ const details = (
   started?: { pid: number } & StartedProcess,
 ): ServiceRecordDetails => ({ netns: inputs.namespace, name: inputs.name, log, files, ...started });
 
+/** What a service leaves besides its process: its files (those still as written), its log, its record. */
+export async function removeServiceLeftovers(record: ServiceRecordDetails, mark: string): Promise<void> {
+  await removeFiles(record.files);
+  await fileRemove(record.log);
+  await serviceReleaseRecord(record.netns, record.name, mark);
+}
+
 /** Stops what a failed create started and removes what it wrote; the first error stays. */
 async function undo(
   mark: string,

@@ -5,6 +5,7 @@ export { Macvtap, type MacvtapArgs } from "./macvtap";
 export { Namespace, type NamespaceArgs } from "./namespace";
 export { Probe, type ProbeArgs } from "./probe";
 export { Route, type RouteArgs } from "./route";
+export { Service, type ServiceArgs } from "./service";
 export { TapDevice, type TapDeviceArgs } from "./tapDevice";
 export { VethPair, type VethPairArgs } from "./vethPair";
 export type { LinkOutputs } from "../provider/link";

@@ -9,6 +9,7 @@ import { recordList } from "./records";
 import { TAP_STAGING_NAME } from "./tuntap";
 import { OWNED_ROUTE_PROTOCOL, ROUTE_RECORD_DIR, routeListOwned, type OwnedRoute } from "./route";
 import { STACK_INSTANCE_RECORD_DIR } from "./stackInstance";
+import { parseServiceRecordDetails, processFacts, SERVICE_RECORD_DIR, type ProcessFacts } from "./service";
 
 /** A named namespace, marked or not (records are checked against it). */
 export interface FoundNamespace {
@@ -47,8 +48,8 @@ export interface FoundRoute extends OwnedRoute {
   readonly netns: string | undefined;
 }
 
-/** Which kind of record: a namespace's, a route's, or a destroyed stack instance's. */
-export type RecordKind = "namespace" | "route" | "instance";
+/** Which kind of record: a namespace's, a route's, a service's, or a destroyed stack instance's. */
+export type RecordKind = "namespace" | "route" | "service" | "instance";
 
 /** A record file under /run/pulumi-netns. */
 export interface FoundRecord {
@@ -59,17 +60,28 @@ export interface FoundRecord {
   readonly modifiedMs: number;
 }
 
+/** The process a service record names, as /proc shows that pid now (its proof decides whose it is). */
+export interface FoundProcess {
+  /** The record's file name. */
+  readonly file: string;
+  readonly pid: number;
+  readonly facts: ProcessFacts;
+}
+
 export interface Inventory {
   readonly namespaces: readonly FoundNamespace[];
   readonly links: readonly FoundLink[];
   readonly routes: readonly FoundRoute[];
   readonly records: readonly FoundRecord[];
+  /** Processes are found only through their records: nothing else in /proc says it is ours. */
+  readonly processes: readonly FoundProcess[];
 }
 
 /** Where each kind of record lives. */
 export const RECORD_DIRS: Readonly<Record<RecordKind, string>> = {
   namespace: NETNS_MARK_DIR,
   route: ROUTE_RECORD_DIR,
+  service: SERVICE_RECORD_DIR,
   instance: STACK_INSTANCE_RECORD_DIR,
 };
 
@@ -242,7 +254,16 @@ export async function takeInventory(ip: Ip = defaultIp()): Promise<Inventory> {
     return { namespace, found };
   });
   const scans = [host, ...named.map((n) => n.found)];
+  const processes = await pool(
+    records.filter((r) => r.kind === "service"),
+    8,
+    async (r): Promise<FoundProcess[]> => {
+      const pid = parseServiceRecordDetails(r.details)?.pid;
+      return pid === undefined ? [] : [{ file: r.file, pid, facts: await processFacts(pid) }];
+    },
+  );
   return {
+    processes: processes.flat(),
     namespaces: named.flatMap((n) => (n.namespace ? [n.namespace] : [])),
     links: scans.flatMap((s) => s?.links ?? []),
     routes: scans.flatMap((s) => s?.routes ?? []),

@@ -183,5 +183,6 @@ export const inventory = (parts: Partial<Inventory>): Inventory => ({
   links: [],
   routes: [],
   records: [],
+  processes: [],
   ...parts,
 });
