@@ -22,6 +22,7 @@ import {
   serviceWriteRecord,
 } from "../../../provider/kernel/service";
 import { uniquePrefix } from "../../helpers/names";
+import { killQuietly as kill, processesMarked as processesMarkedBy } from "../../helpers/processes";
 import { ip, removeByPrefix } from "../../helpers/readback";
 import { isRoot, requireRoot } from "../../helpers/root";
 import { driver, managedBy, markOf } from "./harness";
@@ -31,23 +32,8 @@ const service = driver("Service");
 const ns = `${p}-s`;
 const dir = `/tmp/${p}`;
 
-/** Every live process (not a zombie) whose environment carries `mark`. */
-function processesMarked(mark: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
-      if (readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`PULUMI_NETNS_MARK=${mark}`)) {
-        found.push(Number(entry));
-      }
-    } catch {
-      // It ended while we looked.
-    }
-  }
-  return found;
-}
+/** Every live process whose environment carries `mark`. */
+const processesMarked = (mark: string) => processesMarkedBy((m) => m === mark);
 
 const alive = async (pid: number) => (await processFacts(pid)).state === "running";
 const waitFor = async (what: string, cond: () => Promise<boolean>, ms = 5000) => {
@@ -92,11 +78,11 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
   after(() => {
     if (!isRoot()) return;
     for (const name of ["web", "again", "alien", "late", "cfg", "clash"]) {
-      for (const pid of processesMarked(markOf(p, "Service", name))) process.kill(-pid, "SIGKILL");
+      for (const pid of processesMarked(markOf(p, "Service", name))) kill(-pid);
       rmSync(recordPath(name), { force: true });
       rmSync(serviceLogFile(ns, name), { force: true });
     }
-    for (const pid of sleepers) process.kill(pid, "SIGKILL");
+    for (const pid of sleepers) kill(pid);
     removeByPrefix(p);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -7,6 +7,7 @@ import { closeSshHosts } from "../../../provider/kernel/ssh";
 import { SERVICE_RECORD_DIR, serviceLogFile, serviceRecordFile } from "../../../provider/kernel/service";
 import { startMachines, type Machine, type Machines } from "../../../scripts/machines";
 import { uniquePrefix } from "../../helpers/names";
+import { killQuietly, processesMarked } from "../../helpers/processes";
 import { isRoot, requireRoot } from "../../helpers/root";
 import { driver, managedBy, markOf } from "./harness";
 
@@ -34,6 +35,8 @@ describe("a Service on another machine over SSH", { concurrency: false }, () => 
     await machines.b.run("ip", ["-n", ns, "link", "set", "lo", "up"]);
   });
   after(async () => {
+    // A service lives in a namespace of B's, which outlives B's own processes: end it first.
+    for (const pid of processesMarked((m) => m.includes(`/pnt/${p}/`))) killQuietly(-pid);
     closeSshHosts();
     await machines?.close();
   });
