@@ -31,14 +31,11 @@ export type ObjectRef =
       readonly via: string | undefined;
       readonly dev: string | undefined;
     }
-  | {
-      readonly type: "process";
-      readonly netns: string;
-      readonly name: string;
+  | (Extract<HeldObject, { type: "process" }> & {
       readonly pid: number;
       /** Its record's file name: the record goes with it. */
       readonly file: string;
-    }
+    })
   | {
       readonly type: "record";
       readonly kind: FoundRecord["kind"];
