@@ -418,21 +418,20 @@ describe("examples through their whole life", { concurrency: false }, () => {
     const p = uniquePrefix();
     const s = await projectStack({ stackName: `${p}-iperf`, workDir: example("iperf") });
     const serverNamespace = `${p}-server`;
-    const pidFile = `/run/iperf3-${serverNamespace}.pid`;
-    /** The pid in the pidfile, if that process still is iperf3. */
-    const iperfServerPid = (pid = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : "") =>
-      pid !== "" &&
-      existsSync(`/proc/${pid}/comm`) &&
-      readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "iperf3"
-        ? pid
-        : undefined;
+    /** Whether `pid` is a live iperf3 (not a zombie: PID 1 may never reap it). */
+    const isIperf = (pid: number | undefined) => {
+      if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return false;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.includes("(iperf3)") && !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+    };
+    let pid: number | undefined;
     try {
       await setConfig(s, { namespacePrefix: `${p}-`, seconds: "1" });
       const { outputs } = await s.stack.up();
-      const pid = iperfServerPid();
-      assert.ok(pid, "the iperf3 server runs after up");
+      pid = outputs.iperfServerPid?.value as number;
+      assert.ok(isIperf(pid), "the iperf3 server runs after up");
       assert.equal(
-        execFileSync("ip", ["netns", "identify", pid], { encoding: "utf8" }).trim(),
+        execFileSync("ip", ["netns", "identify", String(pid)], { encoding: "utf8" }).trim(),
         serverNamespace,
         "inside the server's namespace",
       );
@@ -450,16 +449,27 @@ describe("examples through their whole life", { concurrency: false }, () => {
       const second = await s.stack.up();
       assert.equal(linkOf(`${p}-client`, "eth0").mtu, 9000);
       assert.ok((second.outputs.throughputGbps?.value as number) > 0.1);
-      assert.equal(iperfServerPid(pid), pid, "the same server still runs");
+      assert.equal(second.outputs.iperfServerPid?.value, pid, "the same server still runs");
+      assert.ok(isIperf(pid));
 
+      // Killed behind Pulumi's back: refresh finds it gone, and up starts it again.
+      process.kill(pid, "SIGKILL");
+      for (let i = 0; i < 50 && isIperf(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      await s.stack.refresh();
+      const third = await s.stack.up();
+      const restarted = third.outputs.iperfServerPid?.value as number;
+      assert.notEqual(restarted, pid);
+      assert.ok(isIperf(restarted), "up started the server again");
+      pid = restarted;
+
+      const log = String(third.outputs.iperfServerLog?.value);
       await s.stack.destroy();
-      assert.equal(iperfServerPid(pid), undefined, "destroy stopped the server");
-      assert.equal(existsSync(pidFile), false, "and removed its pidfile");
+      assert.equal(isIperf(pid), false, "destroy stopped the server");
+      assert.equal(existsSync(log), false, "and removed its log");
       assert.deepEqual(leftovers(p), []);
     } finally {
       await s.dispose();
-      const left = iperfServerPid();
-      if (left) process.kill(Number(left));
+      if (isIperf(pid)) process.kill(pid!, "SIGKILL");
     }
   });
 
