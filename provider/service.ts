@@ -102,9 +102,12 @@ export async function stopProven(
   const first = await proofOf(pid, started, mark);
   if (first.verdict !== "ours") return first;
   await processGroupSignal(pid, stop.signal);
+  // Gone is the process itself gone (or a zombie), not merely unproven: an exiting process
+  // loses its environment before it ends.
   const waitGone = async (ms: number) => {
     for (const end = Date.now() + ms; Date.now() < end; await sleep(POLL_MS)) {
-      if ((await proofOf(pid, started, mark)).verdict !== "ours") return true;
+      const facts = await processFacts(pid);
+      if (facts.state !== "running" || facts.startTime !== started.startTime) return true;
     }
     return false;
   };

@@ -224,10 +224,29 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
     assert.equal(readFileSync(theirs, "utf8"), "someone else's\n");
     assert.deepEqual(processesMarked(markOf(p, "Service", "clash")), []);
     assert.equal(existsSync(recordPath("clash")), false);
+    // With adopt, it is taken over, and delete removes it as it removes what it wrote.
+    const { id, outs } = await service.create({ ...inputs, adopt: true });
+    assert.equal(readFileSync(theirs, "utf8"), "ours\n");
+    await service.delete(id, outs);
+    assert.equal(existsSync(theirs), false);
   });
 
   test("check names the field and the rule", async (t) => {
     if (!requireRoot(t)) return;
+    // Two resources claiming one (namespace, name) on one machine: the second is refused at preview.
+    const first = await service.provider.check(
+      {},
+      { ...http("cfg", 8086), stackInstance: "5e1f7e575e1f7e57" },
+    );
+    assert.deepEqual(first.failures ?? [], []);
+    const second = await service.provider.check(
+      {},
+      { ...http("cfg", 8086), managedBy: managedBy(p, "Service", "other") },
+    );
+    assert.deepEqual(
+      (second.failures ?? []).map((f) => `${f.property}: ${f.reason}`),
+      [`name: service "cfg" in namespace "${ns}" is also declared by Service cfg`],
+    );
     const result = await service.provider.check(
       {},
       { ...http("cfg", 8086), command: ["bin/server"], environment: { PULUMI_NETNS_MARK: "x" } },
