@@ -2,7 +2,7 @@
 // namespace this test makes. What it starts is proven by pid, start time, namespace and the mark
 // in its environment; a process that merely has a recorded pid is never signalled.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -77,7 +77,7 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
   });
   after(() => {
     if (!isRoot()) return;
-    for (const name of ["web", "again", "alien", "late", "cfg", "clash"]) {
+    for (const name of ["web", "again", "alien", "late", "cfg", "clash", "nobody"]) {
       for (const pid of processesMarked(markOf(p, "Service", name))) kill(-pid);
       rmSync(recordPath(name), { force: true });
       rmSync(serviceLogFile(ns, name), { force: true });
@@ -229,6 +229,34 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
     assert.equal(readFileSync(theirs, "utf8"), "ours\n");
     await service.delete(id, outs);
     assert.equal(existsSync(theirs), false);
+  });
+
+  test("runs as its user and group; a file changed by hand is drift, and delete leaves it", async (t) => {
+    if (!requireRoot(t)) return;
+    const conf = `${dir}/as-nobody.conf`;
+    const inputs = {
+      namespace: ns,
+      name: "nobody",
+      command: ["sleep", "60"],
+      user: "nobody",
+      files: [{ path: conf, content: "a=1\n", owner: "nobody" }],
+      stop: { timeoutSeconds: 1 },
+      managedBy: managedBy(p, "Service", "nobody"),
+    };
+    const { id, outs } = await service.create(inputs);
+    const status = readFileSync(`/proc/${outs.pid}/status`, "utf8");
+    const nobody = Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }));
+    const group = Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" }));
+    assert.match(status, new RegExp(`^Uid:\\t${nobody}\\t${nobody}\\t`, "m"));
+    assert.match(status, new RegExp(`^Gid:\\t${group}\\t${group}\\t`, "m"));
+    assert.equal(statSync(conf).uid, nobody);
+
+    writeFileSync(conf, "a=2\n");
+    const read = await service.read(id, outs);
+    assert.deepEqual(read.props?.files, [], "the changed file is left out, so the next up rewrites it");
+    await service.delete(id, outs);
+    assert.equal(readFileSync(conf, "utf8"), "a=2\n", "delete left the file someone changed");
+    assert.equal(await alive(outs.pid), false);
   });
 
   test("check names the field and the rule", async (t) => {
