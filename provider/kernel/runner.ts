@@ -83,3 +83,37 @@ export function runToEndSync(file: string, args: readonly string[], timeoutMs: n
   });
   return result.exitCode;
 }
+
+/**
+ * Starts a program that outlives this process: in a session of its own (`detached`), stdin
+ * closed, stdout and stderr the open file `outputFd` (the child holds the descriptor itself, no
+ * pipe through this process), no shell, and not killed when this process exits (`cleanup`).
+ * Returns its pid once it runs.
+ */
+export async function spawnDetached(
+  file: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly outputFd: number },
+): Promise<number> {
+  // execa's types accept a descriptor number only for the extra fds 3-9; at run time it hands any
+  // descriptor to the child as it is, as node's spawn does.
+  const output = options.outputFd as unknown as 3;
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    detached: true,
+    cleanup: false,
+    reject: false,
+    shell: false,
+    stdin: "ignore",
+    stdout: output,
+    stderr: output,
+    env: { LC_ALL: "C" },
+  });
+  child.catch(() => undefined);
+  child.unref();
+  if (child.pid === undefined) {
+    const result = await child;
+    throw new SpawnError(file, result.code, { cause: result.cause });
+  }
+  return child.pid;
+}

@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { constants } from "node:os";
 import { chmod, mkdir, open, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { spawn } from "node:child_process";
 import { KernelCommandError } from "./errors";
 import { assertNetnsName } from "./ip";
 import { currentHost, localHost } from "./host";
+import { spawnDetached } from "./runner";
 import { recordClaim, recordRead, recordRelease, recordWrite, RECORDS_ROOT } from "./records";
 
 /** Where service records live, one per (namespace, name). */
@@ -296,21 +296,7 @@ export async function serviceSpawn(spec: StartSpec): Promise<number> {
   const log = await open(spec.log, "w", 0o640);
   try {
     const [file, ...args] = argv as [string, ...string[]];
-    // node's spawn rather than execa: execa gives a child a file only through a pipe of its own,
-    // which would end with this process; the daemon must hold the log's descriptor itself.
-    const child = spawn(file, args, {
-      cwd: spec.workingDirectory,
-      detached: true,
-      shell: false,
-      stdio: ["ignore", log.fd, log.fd],
-      env: { LC_ALL: "C" },
-    });
-    const pid = await new Promise<number>((resolve, reject) => {
-      child.once("error", reject);
-      child.once("spawn", () => resolve(child.pid!));
-    });
-    child.unref();
-    return pid;
+    return await spawnDetached(file, args, { cwd: spec.workingDirectory, outputFd: log.fd });
   } finally {
     await log.close();
   }
