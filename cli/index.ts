@@ -5,9 +5,9 @@ import { CommandFailure, EXIT_FAILURE, EXIT_USAGE, UsageError, type CommandResul
 import { gc, gcHelp } from "./gc";
 import { graph, graphHelp, type GraphSources } from "./graph";
 import type { KindLookup } from "./graph/state";
-import { graphvizSvg } from "../provider/kernel/graphviz";
+import { graphvizSvg } from "./graph/graphviz";
 import { takeInventory } from "../provider/kernel/inventory";
-import { takeTopology } from "../provider/kernel/topology";
+import { takeTopology } from "./graph/topology";
 import type * as registry from "../provider/kinds";
 import { ls, lsHelp, type Sources } from "./ls";
 import { readProjectStates, readStackExport } from "./stacks";
