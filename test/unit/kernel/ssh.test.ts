@@ -73,16 +73,22 @@ describe("host key fingerprints", () => {
   });
 });
 
+/** The message for a host key failure, `keyscan` being what ssh-keyscan printed; one sentence. */
+function hostKeyMessage(stderr: string, keyscan: string): string {
+  const presented = parseKeyscan(keyscan);
+  const message = hostConnectionMessage({
+    host: HOST,
+    argv: undefined,
+    stderr,
+    hostKey: { pinnedType: "ssh-ed25519", presented },
+  });
+  assertOneSentence(message);
+  return message;
+}
+
 describe("connection failure messages", () => {
   it("a changed host key: the new key's fingerprint and `host.hostKey`, never the private known_hosts", () => {
-    const presented = parseKeyscan(`10.231.2.2 ${ECDSA.line}\n10.231.2.2 ${ED25519.line}\n`);
-    const message = hostConnectionMessage({
-      host: HOST,
-      argv: undefined,
-      stderr: CHANGED,
-      hostKey: { pinnedType: "ssh-ed25519", presented },
-    });
-    assertOneSentence(message);
+    const message = hostKeyMessage(CHANGED, `10.231.2.2 ${ECDSA.line}\n10.231.2.2 ${ED25519.line}\n`);
     assert.ok(
       message.startsWith(`${HOST} presented the host key ${ED25519.fingerprint} (ssh-ed25519), `),
       message,
@@ -95,55 +101,40 @@ describe("connection failure messages", () => {
   });
 
   it("a pinned key of a type the machine lacks: every key it has", () => {
-    const presented = parseKeyscan(`h ${ECDSA.line}\n`);
     assert.equal(sshFailureOf(UNKNOWN_TYPE), "host key");
-    const message = hostConnectionMessage({
-      host: HOST,
-      argv: undefined,
-      stderr: UNKNOWN_TYPE,
-      hostKey: { pinnedType: "ssh-ed25519", presented },
-    });
-    assertOneSentence(message);
+    const message = hostKeyMessage(UNKNOWN_TYPE, `h ${ECDSA.line}\n`);
     assert.ok(message.includes(`presented the host key ${ECDSA.fingerprint} (ecdsa-sha2-nistp256)`), message);
   });
 
   it("a refused key, an unreachable machine, a connection dropped while a command ran", () => {
-    const refused = hostConnectionMessage({
-      host: HOST,
-      argv: undefined,
-      stderr: "root@10.231.2.2: Permission denied (publickey).\n",
-    });
-    assertOneSentence(refused);
-    assert.equal(
-      refused,
-      `${HOST} refused the login (root@10.231.2.2: Permission denied (publickey)): check the resource's ` +
-        "`host.user` and that `host.privateKey` (or a key in the agent at SSH_AUTH_SOCK) is in that user's " +
-        "authorized_keys there.",
-    );
-    const unreachable = hostConnectionMessage({
-      host: HOST,
-      argv: undefined,
-      stderr: "ssh: connect to host 10.231.2.2 port 22: Connection refused\n",
-    });
-    assertOneSentence(unreachable);
-    assert.equal(
-      unreachable,
-      `cannot connect to ${HOST} over SSH (ssh: connect to host 10.231.2.2 port 22: Connection refused): ` +
-        "check that the machine is up, that sshd listens on that address and port and that a firewall lets " +
-        "you through, then run `pulumi up` again.",
-    );
-    const dropped = hostConnectionMessage({
-      host: HOST,
-      argv: ["ip", "-n", "ns 1", "-batch", "-"],
-      stderr: `Connection to 10.231.2.2 closed by remote host.\n`,
-    });
-    assertOneSentence(dropped);
-    assert.equal(
-      dropped,
-      `the connection to ${HOST} dropped while ip -n 'ns 1' -batch - ran, which may have run in part ` +
-        "(Connection to 10.231.2.2 closed by remote host): run `pulumi up` again once the machine is " +
-        "reachable; it finds what was made and converges it.",
-    );
+    const cases: [stderr: string, argv: string[] | undefined, message: string][] = [
+      [
+        "root@10.231.2.2: Permission denied (publickey).\n",
+        undefined,
+        `${HOST} refused the login (root@10.231.2.2: Permission denied (publickey)): check the resource's ` +
+          "`host.user` and that `host.privateKey` (or a key in the agent at SSH_AUTH_SOCK) is in that user's " +
+          "authorized_keys there.",
+      ],
+      [
+        "ssh: connect to host 10.231.2.2 port 22: Connection refused\n",
+        undefined,
+        `cannot connect to ${HOST} over SSH (ssh: connect to host 10.231.2.2 port 22: Connection refused): ` +
+          "check that the machine is up, that sshd listens on that address and port and that a firewall lets " +
+          "you through, then run `pulumi up` again.",
+      ],
+      [
+        "Connection to 10.231.2.2 closed by remote host.\n",
+        ["ip", "-n", "ns 1", "-batch", "-"],
+        `the connection to ${HOST} dropped while ip -n 'ns 1' -batch - ran, which may have run in part ` +
+          "(Connection to 10.231.2.2 closed by remote host): run `pulumi up` again once the machine is " +
+          "reachable; it finds what was made and converges it.",
+      ],
+    ];
+    for (const [stderr, argv, expected] of cases) {
+      const message = hostConnectionMessage({ host: HOST, argv, stderr });
+      assertOneSentence(message);
+      assert.equal(message, expected);
+    }
     assert.ok(
       hostConnectionMessage({ host: HOST, argv: undefined, stderr: "" }).includes(
         "(ssh exited 255 without a message)",
