@@ -53,10 +53,6 @@ describe("a new project from the template, with the package from its tarball", (
         ...process.env,
         PULUMI_HOME: home,
         PULUMI_CONFIG_PASSPHRASE: "",
-        // The npm cache has what setup's `npm ci` fetched; the registry only for what it lacks.
-        npm_config_prefer_offline: "true",
-        npm_config_audit: "false",
-        npm_config_fund: "false",
       };
       // From `pulumi new` on, the project's own backend (its Pulumi.yaml: file://.) is the one used.
       delete env.PULUMI_BACKEND_URL;
