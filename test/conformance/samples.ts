@@ -24,6 +24,15 @@ export interface Sample {
   declare(name: string, ctx: SampleContext): void;
 }
 
+/** A parent for a link made on one (a macvlan, a macvtap): an end of a veth pair in the sandbox. */
+function parentFor(name: string, sandbox: string) {
+  const pair = new netns.VethPair(`${name}-parent`, {
+    a: { name: "up0", namespace: sandbox },
+    b: { name: "up1", namespace: sandbox },
+  });
+  return pair.a.name;
+}
+
 export const samples: { readonly [K in ResourceKind]: Sample } = {
   Namespace: {
     declare: (name, { prefix }) => void new netns.Namespace(name, { name: `${prefix}-ns` }),
@@ -71,22 +80,12 @@ export const samples: { readonly [K in ResourceKind]: Sample } = {
     },
   },
   Macvlan: {
-    declare: (name, { sandbox }) => {
-      const parent = new netns.VethPair(`${name}-parent`, {
-        a: { name: "up0", namespace: sandbox },
-        b: { name: "up1", namespace: sandbox },
-      });
-      new netns.Macvlan(name, { name: "mv0", namespace: sandbox, parent: parent.a.name });
-    },
+    declare: (name, { sandbox }) =>
+      void new netns.Macvlan(name, { name: "mv0", namespace: sandbox, parent: parentFor(name, sandbox) }),
   },
   Macvtap: {
-    declare: (name, { sandbox }) => {
-      const parent = new netns.VethPair(`${name}-parent`, {
-        a: { name: "up0", namespace: sandbox },
-        b: { name: "up1", namespace: sandbox },
-      });
-      new netns.Macvtap(name, { name: "mt0", namespace: sandbox, parent: parent.a.name });
-    },
+    declare: (name, { sandbox }) =>
+      void new netns.Macvtap(name, { name: "mt0", namespace: sandbox, parent: parentFor(name, sandbox) }),
   },
   Lan: {
     declare: (name, { prefix }) =>
