@@ -19,7 +19,7 @@ import {
 } from "../../provider/kernel";
 import { Ip } from "../../provider/kernel/ip";
 import { bridgeSchema } from "../../provider/schema/bridge";
-import { validate } from "../../provider/schema/common";
+import { validate } from "../../provider/schema/checkFailures";
 import { ScriptedRunner } from "../helpers/kernelRunner";
 import { uniquePrefix } from "../helpers/names";
 import { assertNoLeaks, figure } from "../helpers/reliability";
