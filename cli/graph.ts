@@ -1,7 +1,7 @@
 // `pulumi-netns graph`: a picture of the topology, from the current stack's state (drift against
 // the kernel marked) or, with --live, from the kernel; as Mermaid, DOT, SVG or one HTML file.
 import { writeFile } from "node:fs/promises";
-import type { Topology } from "../provider/kernel/topology";
+import type { Topology } from "./graph/topology";
 import { CommandFailure, EXIT_FAILURE, EXIT_OK, UsageError, type CommandResult } from "./command";
 import { renderDot } from "./graph/dot";
 import { renderHtml } from "./graph/html";

@@ -1,27 +1,105 @@
 #!/usr/bin/env node
-// The `pulumi-netns` command (the package's bin): `npx pulumi-netns ls`, `gc` and `graph`.
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import { CommandFailure, EXIT_FAILURE, EXIT_USAGE, UsageError, type CommandResult } from "./command";
-import { gc, gcHelp } from "./gc";
-import { graph, graphHelp, type GraphSources } from "./graph";
+// The `pulumi-netns` command (the package's bin): `npx pulumi-netns ls`, `gc` and `graph`, one entry
+// each in `verbs`, so dispatch and the top-level help cannot disagree about which verbs exist.
+import { parseArgs } from "node:util";
+import {
+  CommandFailure,
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  UsageError,
+  type CommandResult,
+  type ParsedValues,
+  type Verb,
+} from "./command";
+import { gc, gcHelp, type GcOptions } from "./gc";
+import { graph, graphHelp, type GraphOptions, type GraphSources } from "./graph";
+import { graphvizSvg } from "./graph/graphviz";
 import type { KindLookup } from "./graph/state";
-import { graphvizSvg } from "../provider/kernel/graphviz";
+import { takeTopology } from "./graph/topology";
 import { takeInventory } from "../provider/kernel/inventory";
-import { takeTopology } from "../provider/kernel/topology";
 import type * as registry from "../provider/kinds";
-import { ls, lsHelp, type Sources } from "./ls";
+import { ls, lsHelp, type LsOptions, type Sources } from "./ls";
 import { readProjectStates, readStackExport } from "./stacks";
+
+/** What `main` reads from: the states and the host; graph's own sources default to the real ones. */
+export type CliSources = Sources & Partial<GraphSources>;
+
+const text = (v: ParsedValues[string]) => v as string | undefined;
+
+/** Every verb, in the order `pulumi-netns --help` lists them. */
+export const verbs: readonly Verb<unknown, CliSources>[] = [
+  {
+    name: "ls",
+    summary: `list every namespace, link, route and record carrying a pulumi-netns mark, grouped by
+project, stack and stack instance, flagging the ones the stack's state does not know`,
+    help: lsHelp,
+    options: { json: { type: "boolean" } },
+    parse: (values, cwd) => ({ stack: text(values.stack), json: values.json === true, cwd }),
+    run: (options, sources) => ls(options, sources),
+  } satisfies Verb<LsOptions, CliSources>,
+  {
+    name: "gc",
+    summary: "remove the orphans of one stack (--stack NAME), and nothing else",
+    help: gcHelp,
+    options: {
+      json: { type: "boolean" },
+      instance: { type: "string", multiple: true },
+      "dry-run": { type: "boolean" },
+    },
+    parse: (values, cwd) => {
+      const stack = text(values.stack);
+      if (stack === undefined || stack === "") throw new UsageError("gc needs --stack NAME");
+      return {
+        stack,
+        instances: (values.instance as string[] | undefined) ?? [],
+        dryRun: values["dry-run"] === true,
+        json: values.json === true,
+        cwd,
+      };
+    },
+    run: (options, sources) => gc(options, sources),
+  } satisfies Verb<GcOptions, CliSources>,
+  {
+    name: "graph",
+    summary: `draw the topology (namespaces, bridges, cables) of a stack's state, drift marked, or
+of the kernel (--live), as Mermaid, DOT, SVG or HTML`,
+    help: graphHelp,
+    options: {
+      live: { type: "boolean" },
+      "only-ours": { type: "boolean" },
+      format: { type: "string" },
+      output: { type: "string", short: "o" },
+    },
+    parse: (values, cwd) => ({
+      stack: text(values.stack),
+      live: values.live === true,
+      onlyOurs: values["only-ours"] === true,
+      format: text(values.format),
+      output: text(values.output),
+      cwd,
+    }),
+    run: (options, sources) => graph(options, { ...hostGraphSources, ...sources }),
+  } satisfies Verb<GraphOptions, CliSources>,
+];
+
+// Two spaces, the longest name, three spaces: where every summary line starts.
+const NAME_COLUMN = 2 + Math.max(...verbs.map((v) => v.name.length)) + 3;
+
+/** A verb's summary under "Commands:", its continuation lines under its first. */
+function commandLines(verb: Verb<unknown, CliSources>): string {
+  const [first = "", ...more] = verb.summary.split("\n");
+  return [
+    `  ${verb.name.padEnd(NAME_COLUMN - 2)}${first}`,
+    ...more.map((line) => " ".repeat(NAME_COLUMN) + line),
+  ].join("\n");
+}
 
 export const mainHelp = `Usage: pulumi-netns <command> [options]
 
 Finds what pulumi-netns made on this host and which stack it belongs to.
 
 Commands:
-  ls      list every namespace, link, route and record carrying a pulumi-netns mark, grouped by
-          project, stack and stack instance, flagging the ones the stack's state does not know
-  gc      remove the orphans of one stack (--stack NAME), and nothing else
-  graph   draw the topology (namespaces, bridges, cables) of a stack's state, drift marked, or
-          of the kernel (--live), as Mermaid, DOT, SVG or HTML
+${verbs.map(commandLines).join("\n")}
 
 Run it as root in the directory of the Pulumi project (where \`pulumi up\` runs); states are read
 the way Pulumi reads them. \`pulumi-netns <command> --help\` describes a command.
@@ -35,7 +113,7 @@ const ok = (stdout: string): CommandResult => ({ exitCode: 0, stdout, stderr: ""
 export async function main(
   argv: readonly string[],
   cwd: string,
-  sources: Sources & Partial<GraphSources>,
+  sources: CliSources,
 ): Promise<CommandResult> {
   const [command, ...rest] = argv;
   const usage = (help: string, message: string): CommandResult => ({
@@ -45,72 +123,29 @@ export async function main(
   });
   if (command === undefined) return usage(mainHelp, "a command is missing");
   if (command === "-h" || command === "--help" || command === "help") return ok(mainHelp);
-  const helps: Record<string, string> = { ls: lsHelp, gc: gcHelp, graph: graphHelp };
-  const help = Object.hasOwn(helps, command) ? helps[command] : undefined;
-  if (help === undefined) return usage(mainHelp, `unknown command ${JSON.stringify(command)}`);
-  // Each command's own options; --stack and --help are everyone's.
-  const own: Record<string, ParseArgsOptionsConfig> = {
-    ls: { json: { type: "boolean" } },
-    gc: {
-      json: { type: "boolean" },
-      instance: { type: "string", multiple: true },
-      "dry-run": { type: "boolean" },
-    },
-    graph: {
-      live: { type: "boolean" },
-      "only-ours": { type: "boolean" },
-      format: { type: "string" },
-      output: { type: "string", short: "o" },
-    },
-  };
-  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  const verb = verbs.find((v) => v.name === command);
+  if (verb === undefined) return usage(mainHelp, `unknown command ${JSON.stringify(command)}`);
+  let values: ParsedValues;
   try {
     values = parseArgs({
       args: [...rest],
       strict: true,
       allowPositionals: false,
-      options: { stack: { type: "string" }, help: { type: "boolean", short: "h" }, ...own[command] },
+      options: { stack: { type: "string" }, help: { type: "boolean", short: "h" }, ...verb.options },
     }).values;
   } catch (e) {
-    return usage(help, e instanceof Error ? e.message : String(e));
+    return usage(verb.help, e instanceof Error ? e.message : String(e));
   }
-  if (values.help) return ok(help);
-  const json = values.json === true;
+  if (values.help) return ok(verb.help);
   try {
-    if (command === "graph") {
-      return await graph(
-        {
-          stack: values.stack as string | undefined,
-          live: values.live === true,
-          onlyOurs: values["only-ours"] === true,
-          format: values.format as string | undefined,
-          output: values.output as string | undefined,
-          cwd,
-        },
-        { ...hostGraphSources, ...sources },
-      );
-    }
-    if (command === "ls") {
-      return await ls({ stack: values.stack as string | undefined, json, cwd }, sources);
-    }
-    if (values.stack === undefined || values.stack === "") return usage(help, "gc needs --stack NAME");
-    return await gc(
-      {
-        stack: values.stack as string,
-        instances: (values.instance as string[] | undefined) ?? [],
-        dryRun: values["dry-run"] === true,
-        json,
-        cwd,
-      },
-      sources,
-    );
+    return await verb.run(verb.parse(values, cwd), sources);
   } catch (e) {
-    if (e instanceof UsageError) return usage(help, e.message);
+    if (e instanceof UsageError) return usage(verb.help, e.message);
     const message = e instanceof Error ? e.message : String(e);
     const what = e instanceof CommandFailure ? message : `failed: ${message}`;
     return {
       exitCode: EXIT_FAILURE,
-      stdout: json ? JSON.stringify({ error: what }, null, 2) : "",
+      stdout: values.json === true ? JSON.stringify({ error: what }, null, 2) : "",
       stderr: `pulumi-netns ${command}: ${what}`,
     };
   }

@@ -12,25 +12,14 @@ import { proveNamespace, proveProcess } from "../provider/proof";
 import { parseServiceRecordDetails } from "../provider/kernel/service";
 import type { StackView } from "./stackView";
 
-/** A kernel object or record, by where it is. */
+/** A kernel object (as a state holds it, with what the kernel says of it) or record, by where it is. */
 export type ObjectRef =
-  | { readonly type: "namespace"; readonly name: string; readonly staleFile: boolean }
-  | {
-      readonly type: "link";
-      readonly netns: string | undefined;
-      readonly name: string;
-      readonly kind: string | undefined;
-      readonly ifindex: number;
-    }
-  | {
-      readonly type: "route";
-      readonly netns: string | undefined;
-      readonly destination: string;
-      readonly table: number;
-      readonly metric: number;
+  | (Extract<HeldObject, { type: "namespace" }> & { readonly staleFile: boolean })
+  | (Extract<HeldObject, { type: "link" }> & { readonly kind: string | undefined; readonly ifindex: number })
+  | (Extract<HeldObject, { type: "route" }> & {
       readonly via: string | undefined;
       readonly dev: string | undefined;
-    }
+    })
   | (Extract<HeldObject, { type: "process" }> & {
       readonly pid: number;
       /** Its record's file name: the record goes with it. */

@@ -41,7 +41,7 @@ const obj = stateObject;
 export const shortStackName = (name: string): string => name.slice(name.lastIndexOf("/") + 1);
 
 /** The mark of a resource in state, from its outputs (or inputs); undefined when it has none. */
-function markOf(props: Record<string, unknown>): string | undefined {
+export function markOf(props: Record<string, unknown>): string | undefined {
   const managedBy = str(props.managedBy);
   return managedBy === undefined
     ? undefined

@@ -11,7 +11,7 @@ import { linkShow } from "./kernel/link";
 import { netnsExists } from "./kernel/netns";
 import { describeNamespace } from "./lifecycle";
 import type { LinkKernelKind } from "./kinds";
-import { isUnknown } from "./schema/common";
+import { isUnknown } from "./schema/unknown";
 import type { DeclaredLink } from "./schema/references";
 import { canonicalDestination, destinationFamily, effectiveMetric, tableId } from "./schema/route";
 

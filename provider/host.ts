@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { localHost, onHost, type Host } from "./kernel/host";
 import { loadPschedHz } from "./kernel/qdisc";
-import { sshHost } from "./kernel/ssh";
+import { HostConnectionError, sshHost } from "./kernel/ssh";
 import { hostSchema } from "./schema/host";
 
 /**
@@ -35,6 +35,29 @@ function keepHost<T extends Record<string, unknown> | undefined>(outs: T, inputs
 }
 
 /**
+ * Pulumi's dynamic provider writes `${e}: ${e.stack}` to its stderr for a failed check, read or
+ * delete (create and update send the message alone), and `pulumi up` prints that stderr. A machine
+ * that cannot be reached is not a fault of this code, so its frames help nobody: the line becomes
+ * the error's name and its one sentence (`HostConnectionError: Cannot connect to ...`), once.
+ */
+export function asEngineSees(e: unknown): unknown {
+  if (e instanceof HostConnectionError) {
+    Object.defineProperties(e, {
+      stack: { value: e.message, configurable: true, writable: true },
+      toString: { value: () => e.name, configurable: true, writable: true },
+    });
+  }
+  return e;
+}
+
+/** Runs a handler on `host`; a connection failure leaves it as {@link asEngineSees} shapes it. */
+function onMachine<T>(host: Host, work: () => Promise<T>): Promise<T> {
+  return onHost(host, work).catch((e: unknown) => {
+    throw asEngineSees(e);
+  });
+}
+
+/**
  * `provider` with each handler run on its resource's machine: check on the new inputs' (after
  * learning that machine's HZ, which a rate's check needs), create and update on the new inputs',
  * read and delete on the state's. diff reaches no machine. Outputs carry the host.
@@ -46,20 +69,20 @@ export function onItsHost(provider: pulumi.dynamic.ResourceProvider): pulumi.dyn
     ...(check && {
       check: (olds, news) => {
         const host = hostOf(news);
-        return onHost(host, async () => {
+        return onMachine(host, async () => {
           if (host !== localHost) await loadPschedHz();
           return check(olds, news);
         });
       },
     }),
     create: (inputs) =>
-      onHost(hostOf(inputs), async () => {
+      onMachine(hostOf(inputs), async () => {
         const result = await create(inputs);
         return { ...result, outs: keepHost(result.outs, inputs) };
       }),
     ...(read && {
       read: (id, props) =>
-        onHost(hostOf(props), async () => {
+        onMachine(hostOf(props), async () => {
           const result = await read(id, props);
           // `{}` (gone) must stay `{}`: the engine reads a `props` key as "still there".
           return result.props === undefined ? result : { ...result, props: keepHost(result.props, props) };
@@ -67,11 +90,11 @@ export function onItsHost(provider: pulumi.dynamic.ResourceProvider): pulumi.dyn
     }),
     ...(update && {
       update: (id, olds, news) =>
-        onHost(hostOf(news), async () => {
+        onMachine(hostOf(news), async () => {
           const result = await update(id, olds, news);
           return result.outs === undefined ? result : { ...result, outs: keepHost(result.outs, news) };
         }),
     }),
-    ...(remove && { delete: (id, props) => onHost(hostOf(props), () => remove(id, props)) }),
+    ...(remove && { delete: (id, props) => onMachine(hostOf(props), () => remove(id, props)) }),
   };
 }

@@ -31,9 +31,9 @@ import { defaultRouteDeleteLine, defaultRouteReplaceLine } from "./kernel/route"
 import { vethAddArgs } from "./kernel/veth";
 import { stateObject, stateString, type Holding, type StateProps } from "./holdings";
 import { defineKind } from "./kind";
-import { aliasMark, proveNamespace, type Proof } from "./proof";
+import { aliasMark, proveLink, proveNamespace, type Proof } from "./proof";
 import { checkWith } from "./lifecycle";
-import { formatPath } from "./schema/common";
+import { formatPath } from "./schema/checkFailures";
 import { convergeLines, type LinkSpec } from "./link";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
@@ -260,6 +260,27 @@ async function find(inputs: Inputs, keys: readonly string[], olds?: Marks): Prom
   };
   const hub = await look(inputs.namespace, (m) => m, describeHub(inputs.namespace), false);
   const views = await pool(keys, 8, (key) => look(key, (m) => hostMark(m, key), describeHost(key), true));
+  // A namespace of ours may still hold a look-alike under a name of ours (someone deleted our link
+  // and added theirs): each link is proven on its own, as read proves it, or build would mark it.
+  const link = (
+    view: NamespaceView | undefined,
+    netns: string,
+    name: string,
+    markOf: (m: string) => string,
+  ) => {
+    const state = view?.links.get(name)?.state;
+    if (!state) return;
+    const proofs = marks.map((m) => proveLink(state, markOf(m)));
+    if (proofs.some((p) => p.verdict !== "foreign")) return;
+    const what = `Interface ${JSON.stringify(name)} in namespace ${JSON.stringify(netns)}`;
+    const carried = carriedBy(proofs[proofs.length - 1]!);
+    problems.push(olds ? lookAlikeError(what, carried) : collisionError(what, carried));
+  };
+  link(hub, inputs.namespace, inputs.bridge, (m) => m);
+  for (const host of lanHostSpecs(inputs).filter((h) => keys.includes(h.key))) {
+    link(hub, inputs.namespace, host.port, (m) => hostMark(m, host.key));
+    link(views[keys.indexOf(host.key)], host.key, host.interface, (m) => hostMark(m, host.key));
+  }
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new AggregateError(problems, problems.map((p) => p.message).join("\n"));
   return { hub, hosts: new Map(keys.map((k, i) => [k, views[i]])) };
@@ -491,6 +512,14 @@ const lanProvider: pulumi.dynamic.ResourceProvider = {
       // Refresh drops the Lan, and delete never runs again: the empty file an interrupted delete
       // of ours left goes now, with our record (a foreign namespace of the name stays).
       await finishLeftover(props.namespace, mark, hub.proof);
+      // The hosts leave the state with the hub. As for a host dropped alone (below), our record of
+      // one that is not ours now goes, or it would prove someone's fresh namespace of that name half
+      // made by us (and gc would delete it); a host still ours keeps it, as an orphan.
+      await pool(keys, 8, async (key) => {
+        const own = hostMark(mark, key);
+        const { proof } = await judge(key, own, groups, false);
+        if (proof.verdict !== "ours") await finishLeftover(key, own, proof);
+      });
       return {};
     }
     const hubView = hub.view;

@@ -1,7 +1,7 @@
 // Glue between the zod schemas and Pulumi's dynamic provider contract.
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { validate } from "./schema/common";
+import { validate } from "./schema/checkFailures";
 
 /**
  * `check` for a kind: every failure, each naming its field; inputs with defaults applied. Once the

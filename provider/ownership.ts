@@ -1,7 +1,7 @@
 // Who owns a kernel object. Every resource writes one mark on what it makes; every handler that
 // reads, changes or deletes an object first checks that the object carries the mark recorded in
 // the resource's state. See DESIGN.md "Ownership marks".
-import { stackInstanceProblems } from "./schema/common";
+import { stackInstanceProblems } from "./schema/ownershipFields";
 import type { HostSpec } from "./schema/host";
 
 /** Inputs every resource carries. */

@@ -5,7 +5,7 @@
 import { hostOf } from "./host";
 import { localHost, onHost } from "./kernel/host";
 import { type ProbeOutcome, pingFrom, tcpConnectFrom } from "./kernel/probe";
-import { formatPath } from "./schema/common";
+import { formatPath } from "./schema/checkFailures";
 import { describeProbe, probeSchema, type ProbeSpec } from "./schema/probe";
 
 /** The environment variable that carries the spec (JSON). */

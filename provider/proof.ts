@@ -84,15 +84,18 @@ export function proveLink(state: Pick<LinkState, "alias" | "group"> | undefined,
 
 /**
  * Whether a route is `mark`'s: it has protocol 110 (set atomically with the add) and our record
- * of its key names the mark (claimed before the add).
+ * of its key names the mark (claimed before the add). State written before route records
+ * (`legacy`) is proven by the protocol alone while no record names anyone else.
  */
 export function proveRoute(
   state: { readonly protocol: number } | undefined,
   record: string | undefined,
   mark: string,
+  options: { readonly legacy?: boolean } = {},
 ): Proof {
   if (!state) return { verdict: "absent" };
-  if (state.protocol === OWNED_ROUTE_PROTOCOL && record === mark) return { verdict: "ours" };
+  const recorded = record === mark || (options.legacy === true && record === undefined);
+  if (state.protocol === OWNED_ROUTE_PROTOCOL && recorded) return { verdict: "ours" };
   return FOREIGN(state.protocol === OWNED_ROUTE_PROTOCOL ? record : undefined);
 }
 

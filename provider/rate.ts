@@ -9,7 +9,7 @@ import {
   type Tbf,
 } from "./kernel/qdisc";
 import { sameRate, tbfOf, type RateInputs } from "./schema/rate";
-import type { Known } from "./schema/common";
+import type { Known } from "./schema/unknown";
 
 /** A rate as check resolved it (defaults applied, every value known). */
 export type RateSpec = Known<Exclude<RateInputs, undefined>> & { readonly bitsPerSecond: number };

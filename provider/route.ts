@@ -20,6 +20,7 @@ import { claimRoute } from "./claims";
 import { checkWith, describeNamespace, withoutKernelChoices } from "./lifecycle";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
+import { proveRoute } from "./proof";
 import { routeHolding } from "./holdings";
 import { defineKind } from "./kind";
 import { routeReferences } from "./schema/references";
@@ -108,9 +109,8 @@ function isOurs(
   record: string | undefined,
   owned: Pick<Owned, "managedBy" | "stackInstance">,
 ): boolean {
-  if (!hasOurProtocol(state)) return false;
-  if (record === ownerMark(owned)) return true;
-  return owned.stackInstance === undefined && record === undefined;
+  const legacy = owned.stackInstance === undefined;
+  return proveRoute(state, record, ownerMark(owned), { legacy }).verdict === "ours";
 }
 
 /** Whether the route at the key already is what `spec` asks for. */

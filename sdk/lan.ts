@@ -25,7 +25,7 @@ const lanOutputs: OutputSlots<LanOutputs> = {
  * `hosts`) cabled by a veth pair (`interface` inside the host, `port` on the bridge) with its
  * addresses, MTU and default gateway. One resource for the whole star, so a lab of hundreds of
  * hosts costs the engine one step, not two per host; a change to one host changes only that host
- * (see README "Large labs").
+ * (see docs/GUIDE.md "Large labs").
  */
 export class Lan extends NetnsResource {
   /** The namespace holding the bridge. */

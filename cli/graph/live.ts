@@ -1,6 +1,6 @@
 // The picture from the kernel (`graph --live`): every namespace and every link in it, peers and
 // parents followed across namespaces by the ids `ip` reports (`link_netnsid`, `link_index`).
-import type { Topology, TopologyLink, TopologyNamespace } from "../../provider/kernel/topology";
+import type { Topology, TopologyLink, TopologyNamespace } from "./topology";
 import { buildGraph, type GraphModel, type LinkFacts, type LinkRef, type NamespaceFacts } from "./model";
 
 /** Where `l`'s lower link is, or what the kernel said about it when it cannot be found here. */

@@ -3,7 +3,7 @@
 // against the kernel marked: an object missing from the kernel (or only a look-alike there), a
 // port whose master is not the one the state holds.
 import { MARK_PREFIX } from "../../provider/kernel/ip";
-import type { Topology } from "../../provider/kernel/topology";
+import type { Topology } from "./topology";
 import { ownerMark } from "../../provider/ownership";
 import type { References } from "../../provider/schema/references";
 import { RESOURCE_TYPE_PREFIX } from "../stackView";

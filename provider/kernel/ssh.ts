@@ -31,42 +31,125 @@ export function endpointLabel(e: Pick<SshEndpoint, "address" | "port" | "user">)
 const SSH_FAILURE =
   /^ssh: |Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied \(|Connection (refused|timed out|closed|reset)|closed by remote host|No route to host|Broken pipe|kex_exchange_identification|Could not resolve|Network is unreachable|client_loop|mux_client|Timeout, server|Control socket/m;
 
-/** What went wrong with the connection, and what to do about it. */
-function sshHint(stderr: string): string {
-  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) {
-    return "the host's key is not the pinned `hostKey`: if the machine was reinstalled, check its new key (ssh-keyscan, compared out of band) and update `hostKey`; otherwise something else answers at that address";
+/** A host key a machine presented: its type (`ssh-ed25519`) and fingerprint as `ssh-keygen -lf` prints it. */
+export interface PresentedKey {
+  readonly type: string;
+  readonly fingerprint: string;
+}
+
+/**
+ * `SHA256:...` of a public key, as OpenSSH prints it: the SHA-256 of the key blob (the base64
+ * field of a known_hosts or .pub line, decoded), in base64 without padding.
+ */
+export function keyFingerprint(blob: string): string {
+  const digest = createHash("sha256").update(Buffer.from(blob, "base64")).digest("base64");
+  return `SHA256:${digest.replace(/=+$/, "")}`;
+}
+
+/** The keys in `ssh-keyscan` output (`HOST TYPE BASE64` lines; `#` lines are its comments). */
+export function parseKeyscan(out: string): PresentedKey[] {
+  return out
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length >= 3 && !f[0]!.startsWith("#"))
+    .map(([, type, blob]) => ({ type: type!, fingerprint: keyFingerprint(blob!) }));
+}
+
+/** Why a connection failed, as far as ssh's own messages tell. */
+export type SshFailure = "host key" | "refused key" | "dropped" | "unreachable";
+
+export function sshFailureOf(stderr: string): SshFailure {
+  if (
+    /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key is known for/.test(stderr)
+  ) {
+    return "host key";
   }
-  if (/Permission denied \(/.test(stderr)) {
-    return "the host refused the key: check `user`, that `privateKey` (or a key in the agent at SSH_AUTH_SOCK) is in that user's authorized_keys there";
-  }
+  if (/Permission denied \(/.test(stderr)) return "refused key";
   if (
     /Connection (closed|reset)|closed by remote host|Broken pipe|client_loop|Timeout, server/.test(stderr)
   ) {
-    return "the connection dropped while the command ran; run `pulumi up` again once the host is reachable: it finds what the command made and converges it";
+    return "dropped";
   }
-  return "check that the machine is up, that sshd listens on that address and port and that a firewall lets you through; `pulumi up` converges once it is reachable";
+  return "unreachable";
+}
+
+/**
+ * The last lines ssh wrote that say what happened: not its warning banner, and nothing naming
+ * this process's private directory (its known_hosts is gone by the time anyone reads the message).
+ */
+function sshSaid(stderr: string): string {
+  return stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/^@+$|^@.*@$/.test(l) && !l.includes(PRIVATE_DIR_PREFIX))
+    .slice(-2)
+    .join("; ")
+    .replace(/[.:]$/, "");
+}
+
+/** How the keys a machine presented read in a message: the one of the pinned type, else all. */
+function presentedKeys(pinnedType: string, presented: readonly PresentedKey[]): string {
+  const same = presented.filter((k) => k.type === pinnedType);
+  return (same.length > 0 ? same : presented).map((k) => `${k.fingerprint} (${k.type})`).join(", ");
+}
+
+/** What a failed connection to `host` tells the user: one sentence, the machine and what to do. */
+export function hostConnectionMessage(f: {
+  readonly host: string;
+  /** The command that could not run; undefined when the login itself failed. */
+  readonly argv: readonly string[] | undefined;
+  readonly stderr: string;
+  /** The pinned key's type, and what the machine presented (ssh-keyscan), for a host key failure. */
+  readonly hostKey?: { readonly pinnedType: string; readonly presented: readonly PresentedKey[] };
+}): string {
+  const said = sshSaid(f.stderr) || "ssh exited 255 without a message";
+  switch (sshFailureOf(f.stderr)) {
+    case "host key": {
+      const keys = f.hostKey ? presentedKeys(f.hostKey.pinnedType, f.hostKey.presented) : "";
+      const presented = keys
+        ? `presented the host key ${keys}`
+        : "presented a host key (ssh-keyscan could not read it again)";
+      return (
+        `${f.host} ${presented}, ` +
+        "not the one in this resource's `host.hostKey`: if that machine was reinstalled, check the " +
+        "fingerprint on the machine itself (`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`) and set " +
+        "`host.hostKey` to its new public key; otherwise something else answers at that address."
+      );
+    }
+    case "refused key":
+      return (
+        `${f.host} refused the login (${said}): check the resource's \`host.user\` and that ` +
+        "`host.privateKey` (or a key in the agent at SSH_AUTH_SOCK) is in that user's authorized_keys there."
+      );
+    case "dropped":
+      return (
+        `the connection to ${f.host} dropped` +
+        `${f.argv ? ` while ${quote([...f.argv])} ran, which may have run in part` : ""} (${said}): ` +
+        "run `pulumi up` again once the machine is reachable; it finds what was made and converges it."
+      );
+    case "unreachable":
+      return (
+        `cannot connect to ${f.host} over SSH${f.argv ? ` to run ${quote([...f.argv])}` : ""} (${said}): ` +
+        "check that the machine is up, that sshd listens on that address and port and that a firewall " +
+        "lets you through, then run `pulumi up` again."
+      );
+  }
 }
 
 /** The connection to a host failed: the command may not have run, or ran in part. */
 export class HostConnectionError extends Error {
   override readonly name = "HostConnectionError";
-  /** `argv`: the command that could not run; undefined when the connection itself failed. */
-  constructor(
-    readonly host: string,
-    readonly argv: readonly string[] | undefined,
-    readonly stderr: string,
-  ) {
-    const said = stderr
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l !== "" && !/^@+$/.test(l))
-      .slice(-4)
-      .join("; ");
-    super(
-      `${argv ? `cannot run ${quote([...argv])} on ${host}` : `cannot connect to ${host}`} over SSH: ` +
-        `${said || "ssh exited 255 without a message"}; ` +
-        sshHint(stderr),
-    );
+  readonly host: string;
+  /** The command that could not run; undefined when the connection itself failed. */
+  readonly argv: readonly string[] | undefined;
+  /** What ssh wrote. */
+  readonly stderr: string;
+
+  constructor(failure: Parameters<typeof hostConnectionMessage>[0]) {
+    super(hostConnectionMessage(failure));
+    this.host = failure.host;
+    this.argv = failure.argv;
+    this.stderr = failure.stderr;
   }
 }
 
@@ -262,7 +345,31 @@ export class SshHost implements Host {
       { ignoreOutput: true },
     );
     if (result.exitCode === 0) return;
-    throw new HostConnectionError(this.label, undefined, this.masterLog());
+    const stderr = this.masterLog();
+    throw new HostConnectionError({
+      host: this.label,
+      argv: undefined,
+      stderr,
+      ...(sshFailureOf(stderr) === "host key" && { hostKey: await this.presentedKeys() }),
+    });
+  }
+
+  /**
+   * For a host key failure: the pinned key's type, and the keys the machine presents, read again
+   * by `ssh-keyscan` (ssh prints the fingerprint only when the pinned type is the one it was sent).
+   * Equivalent to: `ssh-keyscan -T 10 -p PORT ADDRESS`.
+   */
+  private async presentedKeys(): Promise<{ pinnedType: string; presented: PresentedKey[] }> {
+    const pinnedType = this.endpoint.hostKey.trim().split(/\s+/)[0] ?? "";
+    const scan = await execaRunner("ssh-keyscan", [
+      "-T",
+      "10",
+      "-p",
+      String(this.endpoint.port),
+      "--",
+      this.endpoint.address,
+    ]).catch(() => undefined);
+    return { pinnedType, presented: scan ? parseKeyscan(scan.stdout) : [] };
   }
 
   readonly runner: Runner = async (file, args, options) => {
@@ -288,11 +395,11 @@ export class SshHost implements Host {
         // own 255 leaves the master up. A command cut off part way is never repeated.
         if (result.stderr.trim() !== "" || (await this.masterAlive())) return result;
         this.forget();
-        throw new HostConnectionError(
-          this.label,
+        throw new HostConnectionError({
+          host: this.label,
           argv,
-          `${this.masterLog()}\nConnection closed while the command ran`,
-        );
+          stderr: `${this.masterLog()}\nConnection closed while the command ran`,
+        });
       }
       // The connection could not be used (sshd restarted, the network dropped): open it again
       // once. A command cut off part way is not repeated: its caller sees the failure.
@@ -300,7 +407,8 @@ export class SshHost implements Host {
       const cutOff = /closed by remote host|Broken pipe|client_loop|Connection reset|Timeout, server/.test(
         result.stderr,
       );
-      if (attempt > 0 || cutOff) throw new HostConnectionError(this.label, argv, result.stderr);
+      if (attempt > 0 || cutOff)
+        throw new HostConnectionError({ host: this.label, argv, stderr: result.stderr });
     }
   };
 

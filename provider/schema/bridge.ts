@@ -1,14 +1,8 @@
 import { z } from "zod";
 import { hostField } from "./host";
-import {
-  adoptField,
-  type Known,
-  managedByField,
-  stackInstanceField,
-  orUnknown,
-  quote,
-  ruledNumber,
-} from "./common";
+import { adoptField, managedByField, stackInstanceField } from "./ownershipFields";
+import { quote, ruledNumber } from "./rules";
+import { type Known, orUnknown } from "./unknown";
 import { diffBy, ownershipRules, update } from "./diff";
 import { LINK_IDENTITY, linkFields, linkRules, refineLink } from "./link";
 

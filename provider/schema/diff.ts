@@ -4,7 +4,8 @@
  * input of its schema, and the resources' `diff` handlers hand the result to the engine.
  */
 import type { z } from "zod";
-import { formatPath, isUnknown } from "./common";
+import { formatPath } from "./checkFailures";
+import { isUnknown } from "./unknown";
 import { canonicalCidr } from "../address";
 
 export interface InputDiff {

@@ -2,7 +2,8 @@
 // machines"). Unset: this machine, as before hosts existed.
 import { isIPv6 } from "node:net";
 import { z } from "zod";
-import { isUnknown, quote, ruledNumber, ruledString, UNKNOWN } from "./common";
+import { quote, ruledNumber, ruledString } from "./rules";
+import { isUnknown, UNKNOWN } from "./unknown";
 
 const KNOWN_AT_PREVIEW =
   "must be known at preview: take it from config (`config.requireSecret`), not from another resource's output";

@@ -1,19 +1,12 @@
 import { hostField } from "./host";
 import { z } from "zod";
-import {
-  addressList,
-  interfaceName,
-  interfaceNameProblems,
-  isUnknown,
-  type Known,
-  managedByField,
-  mtu,
-  namespaceName,
-  orUnknown,
-  quote,
-  ruledString,
-  stackInstanceField,
-} from "./common";
+import { addressList } from "./addresses";
+import { formatPath } from "./checkFailures";
+import { mtu } from "./mtu";
+import { interfaceName, interfaceNameProblems, namespaceName } from "./names";
+import { managedByField, stackInstanceField } from "./ownershipFields";
+import { quote, ruledString } from "./rules";
+import { isUnknown, type Known, orUnknown } from "./unknown";
 import {
   type Accumulator,
   cidrSet,
@@ -29,7 +22,6 @@ import {
   update,
 } from "./diff";
 import { gatewayProblems } from "./route";
-import { formatPath } from "./common";
 
 /**
  * One host of a Lan: a namespace of its own (named by its key in `hosts`), cabled by a veth pair

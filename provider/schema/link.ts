@@ -3,18 +3,10 @@
  * `namespace`, or in the host namespace when `namespace` is omitted.
  */
 import { z } from "zod";
-import {
-  addressList,
-  interfaceName,
-  interfaceNameProblems,
-  isUnknown,
-  type Known,
-  macAddress,
-  mtu,
-  namespaceName,
-  orUnknown,
-  upField,
-} from "./common";
+import { addressList, macAddress } from "./addresses";
+import { mtu } from "./mtu";
+import { interfaceName, interfaceNameProblems, namespaceName } from "./names";
+import { isUnknown, type Known, orUnknown } from "./unknown";
 import { cidrSet, type DiffRules, mac, replace, update } from "./diff";
 import { rateFields, rateFrameProblems, rateRules } from "./rate";
 
@@ -30,7 +22,7 @@ export const linkFields = {
   /** Unicast MAC address; omitted: the kernel picks a random one. */
   macAddress: orUnknown(macAddress).optional(),
   /** Administrative state (`ip link set dev X up`). */
-  up: upField,
+  up: orUnknown(z.boolean()).default(true),
   /** A bridge in the same namespace to enslave this link to (`ip link set dev X master Y`). */
   master: orUnknown(interfaceName).optional(),
 };

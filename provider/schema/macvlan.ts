@@ -1,15 +1,8 @@
 import { z } from "zod";
 import { hostField } from "./host";
-import {
-  adoptField,
-  interfaceName,
-  isUnknown,
-  type Known,
-  managedByField,
-  namespaceName,
-  orUnknown,
-  stackInstanceField,
-} from "./common";
+import { interfaceName, namespaceName } from "./names";
+import { adoptField, managedByField, stackInstanceField } from "./ownershipFields";
+import { isUnknown, type Known, orUnknown } from "./unknown";
 import { diffBy, ownershipRules, replace, updateUnless } from "./diff";
 import { LINK_IDENTITY, linkFields, linkRules, refineLink } from "./link";
 import { rateFields, rateRules } from "./rate";

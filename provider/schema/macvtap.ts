@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isUnknown, type Known } from "./common";
+import { isUnknown, type Known } from "./unknown";
 import { diffBy, ownershipRules } from "./diff";
 import { LINK_IDENTITY, linkRules } from "./link";
 import { macvlanRules, macvlanShape, parentNamespaceResolved, refineMacvlan } from "./macvlan";

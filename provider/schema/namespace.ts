@@ -1,15 +1,9 @@
 import { z } from "zod";
 import { hostField } from "./host";
-import {
-  adoptField,
-  type Known,
-  managedByField,
-  stackInstanceField,
-  namespaceName,
-  orUnknown,
-  sysctlKey,
-  sysctlValue,
-} from "./common";
+import { namespaceName } from "./names";
+import { adoptField, managedByField, stackInstanceField } from "./ownershipFields";
+import { sysctlKey, sysctlValue } from "./sysctl";
+import { type Known, orUnknown } from "./unknown";
 import { diffBy, ownershipRules, record, replace } from "./diff";
 
 /** `ip netns add NAME`, plus per-namespace network sysctls. */

@@ -4,7 +4,8 @@
  */
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
-import { namespaceName, quote, ruledNumber, ruledString } from "./common";
+import { namespaceName } from "./names";
+import { quote, ruledNumber, ruledString } from "./rules";
 import { hostField } from "./host";
 
 export function probeTargetProblems(to: string): string[] {

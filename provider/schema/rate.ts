@@ -5,7 +5,8 @@
  * takes a rate by spreading the first two into its schema and rules (DESIGN.md "Rate limits").
  */
 import { z } from "zod";
-import { isUnknown, orUnknown, quote, ruledNumber } from "./common";
+import { quote, ruledNumber } from "./rules";
+import { isUnknown, orUnknown } from "./unknown";
 import type { Field } from "./diff";
 import { pschedHz, type Tbf } from "../kernel/qdisc";
 

@@ -4,7 +4,7 @@
  * (sdk/registry.ts) both read. Values may be anything the user passed (a plain string, an unknown
  * sentinel, a Pulumi output in the SDK): readers act on plain strings only.
  */
-import { formatPath } from "./common";
+import { formatPath } from "./checkFailures";
 
 /** A link a resource makes. */
 export interface DeclaredLink {

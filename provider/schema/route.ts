@@ -11,22 +11,11 @@
 import { canonicalAddress, canonicalCidr, formatAddress, parseAddress, type Family } from "../address";
 import { z } from "zod";
 import { hostField } from "./host";
-import {
-  adoptField,
-  cidrProblems,
-  interfaceName,
-  isUnknown,
-  type Known,
-  managedByField,
-  stackInstanceField,
-  namespaceName,
-  orUnknown,
-  quote,
-  ruledNumber,
-  ruledString,
-  type Unknown,
-  UNKNOWN,
-} from "./common";
+import { cidrProblems } from "./addresses";
+import { interfaceName, namespaceName } from "./names";
+import { adoptField, managedByField, stackInstanceField } from "./ownershipFields";
+import { quote, ruledNumber, ruledString } from "./rules";
+import { isUnknown, type Known, orUnknown, type Unknown, UNKNOWN } from "./unknown";
 import { diffBy, ownershipRules, replace, update } from "./diff";
 
 export type { Family };

@@ -10,18 +10,10 @@
 import { isAbsolute, normalize } from "node:path";
 import { z } from "zod";
 import { hostField } from "./host";
-import {
-  adoptField,
-  isUnknown,
-  type Known,
-  managedByField,
-  namespaceName,
-  orUnknown,
-  quote,
-  ruledNumber,
-  ruledString,
-  stackInstanceField,
-} from "./common";
+import { namespaceName } from "./names";
+import { adoptField, managedByField, stackInstanceField } from "./ownershipFields";
+import { quote, ruledNumber, ruledString } from "./rules";
+import { isUnknown, type Known, orUnknown } from "./unknown";
 import { diffBy, ownershipRules, record, replace, update } from "./diff";
 import type { References } from "./references";
 

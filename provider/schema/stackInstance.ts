@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { orUnknown, stackInstance } from "./common";
+import { stackInstance } from "./ownershipFields";
+import { orUnknown } from "./unknown";
 import { diffBy, replace } from "./diff";
 
 /**

@@ -1,16 +1,9 @@
 import { z } from "zod";
 import { hostField } from "./host";
-import {
-  adoptField,
-  interfaceNameProblems,
-  isUnknown,
-  type Known,
-  UNKNOWN,
-  managedByField,
-  stackInstanceField,
-  mtu,
-  orUnknown,
-} from "./common";
+import { mtu } from "./mtu";
+import { interfaceNameProblems } from "./names";
+import { adoptField, managedByField, stackInstanceField } from "./ownershipFields";
+import { isUnknown, type Known, orUnknown, UNKNOWN } from "./unknown";
 import {
   type Accumulator,
   comparedElsewhere,

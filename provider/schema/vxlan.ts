@@ -1,18 +1,10 @@
 import { z } from "zod";
 import { hostField } from "./host";
 import { canonicalAddress, parseAddress, type AddressValue, type Family } from "../address";
-import {
-  adoptField,
-  interfaceName,
-  isUnknown,
-  type Known,
-  managedByField,
-  orUnknown,
-  quote,
-  ruledNumber,
-  ruledString,
-  stackInstanceField,
-} from "./common";
+import { interfaceName } from "./names";
+import { adoptField, managedByField, stackInstanceField } from "./ownershipFields";
+import { quote, ruledNumber, ruledString } from "./rules";
+import { isUnknown, type Known, orUnknown } from "./unknown";
 import { diffBy, type InputDiff, mayEqual, ownershipRules, replace, update } from "./diff";
 import { LINK_IDENTITY, linkFields, linkRules, refineLink } from "./link";
 import { rateFields, rateRules } from "./rate";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import type { z } from "zod";
-import { type CheckFailure, validate } from "../../provider/schema/common";
+import { type CheckFailure, validate } from "../../provider/schema/checkFailures";
 
 /** A good case (`property` omitted) or a bad one with exactly one failure at `property`. */
 export interface Case {
@@ -32,6 +32,32 @@ export function runCases(schema: z.ZodType, cases: readonly Case[]): void {
       assert.match(failures[0].reason, c.reason ?? /./);
     });
   }
+}
+
+/** [value, expected rule (regexp) or null for valid]. */
+export type RuleCase<T> = readonly [T, RegExp | null];
+
+/** One test per case of a plain `xxxProblems` rule: valid, or refused with a matching reason. */
+export function ruleTable<T>(
+  name: string,
+  problems: (v: T) => string[],
+  cases: readonly RuleCase<T>[],
+): void {
+  describe(name, () => {
+    for (const [value, rule] of cases) {
+      test(`${JSON.stringify(value)} ${rule === null ? "is valid" : "is refused"}`, () => {
+        const found = problems(value);
+        if (rule === null) assert.deepEqual(found, []);
+        else {
+          assert.ok(found.length > 0, "expected a problem");
+          assert.ok(
+            found.some((p) => rule.test(p)),
+            `${JSON.stringify(found)} !~ ${rule}`,
+          );
+        }
+      });
+    }
+  });
 }
 
 /** Expands an IPv6 address (any textual form) to eight lowercase 4-digit groups, independently of node:net. */

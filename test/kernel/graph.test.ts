@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { hostGraphSources, hostSources, main } from "../../cli/index";
 import { liveGraph } from "../../cli/graph/live";
 import type { GraphModel } from "../../cli/graph/model";
-import { takeTopology } from "../../provider/kernel/topology";
+import { takeTopology } from "../../cli/graph/topology";
 import { uniquePrefix } from "../helpers/names";
 import { ip, removeByPrefix } from "../helpers/readback";
 import { isRoot, requireRoot } from "../helpers/root";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { closeSync, openSync } from "node:fs";
 import { it } from "node:test";
 import { KernelCommandError, NotFoundError } from "../../provider/kernel/errors";
 import { linkDelete, linkShow } from "../../provider/kernel/link";
@@ -59,10 +60,17 @@ kernelSuite("netns (real kernel)", (sb) => {
     const n = await sb.netns("id");
     const first = await netnsIdentity(n);
     assert.deepEqual(await netnsIdentity(n), first);
-    await netnsDelete(n);
-    assert.equal(await netnsIdentity(n), undefined);
-    await netnsAdd(n);
-    assert.notEqual((await netnsIdentity(n))?.inode, first?.inode);
+    // The kernel reuses a freed namespace's inode number for the next one: holding the first open
+    // keeps it alive, as a namespace re-created while the old one still runs somewhere would be.
+    const held = openSync(`/run/netns/${n}`, "r");
+    try {
+      await netnsDelete(n);
+      assert.equal(await netnsIdentity(n), undefined);
+      await netnsAdd(n);
+      assert.notEqual((await netnsIdentity(n))?.inode, first?.inode);
+    } finally {
+      closeSync(held);
+    }
   });
 
   it("ownership records", async () => {

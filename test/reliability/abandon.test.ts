@@ -4,15 +4,13 @@
 // refresh --clear-pending-creates, destroy, then `pulumi-netns gc --stack`) must leave nothing:
 // no namespace, link or record of the test, no object carrying the stack instance.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { LocalWorkspace, PulumiFn } from "@pulumi/pulumi/automation";
-import { takeInventory } from "../../provider/kernel/inventory";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { STACK_INSTANCE_RECORD_DIR } from "../../provider/kernel/stackInstance";
-import { parseMark } from "../../provider/ownership";
-import { inlineStack, repoRoot, type TestStack } from "../helpers/engine";
+import { inlineStack, type TestStack } from "../helpers/engine";
+import { cli, carrying, recordFilesNaming } from "../helpers/netnsCli";
 import { uniquePrefix } from "../helpers/names";
 import {
   assertNoLeaks,
@@ -30,46 +28,6 @@ import { hostAddress, starProgram } from "./star";
 
 const HOSTS = 12;
 const LAN_HOSTS = 30;
-
-interface Cli {
-  readonly exitCode: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the built `pulumi-netns` command in the stack's project directory, with its backend. */
-function cli(ts: TestStack, args: readonly string[]): Promise<Cli> {
-  const ws = ts.stack.workspace as LocalWorkspace;
-  const bin = path.join(process.env.PULUMI_NETNS_PULUMI_ROOT ?? "", "bin");
-  const env = {
-    ...process.env,
-    ...ws.envVars,
-    PULUMI_HOME: ws.pulumiHome ?? "",
-    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-  };
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot, "dist", "cli", "index.js"), ...args],
-      { cwd: ws.workDir, env },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ exitCode: code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Everything on the host whose mark names stack instance `instance`, read afresh. */
-async function carrying(instance: string): Promise<string[]> {
-  const inventory = await takeInventory();
-  const named = (mark: string | undefined) => mark !== undefined && parseMark(mark)?.instance === instance;
-  return [
-    ...inventory.namespaces.filter((n) => named(n.mark)).map((n) => `namespace ${n.name}`),
-    ...inventory.links.filter((l) => named(l.mark)).map((l) => `link ${l.name}`),
-    ...inventory.records.filter((r) => named(r.mark)).map((r) => `record ${r.kind}/${r.file}`),
-  ];
-}
 
 /**
  * `up` killed once the first namespace appears, then abandoned. `freeze`: the engine is stopped
@@ -166,30 +124,7 @@ function abandonScenario(title: string, p: string, program: PulumiFn, kill: "fre
         !existsSync(path.join(STACK_INSTANCE_RECORD_DIR, instance!)),
         "its destroyed-instance record went",
       );
-      const routeRecords = existsSync("/run/pulumi-netns/route")
-        ? readdirSync("/run/pulumi-netns/route")
-        : [];
-      for (const file of routeRecords) {
-        let text: string;
-        try {
-          text = readFileSync(`/run/pulumi-netns/route/${file}`, "utf8");
-        } catch {
-          continue;
-        }
-        assert.ok(!text.includes(instance!), `route record ${file} names the instance`);
-      }
-      for (const dir of ["/run/pulumi-netns/netns", "/run/pulumi-netns/route", STACK_INSTANCE_RECORD_DIR]) {
-        for (const file of existsSync(dir) ? readdirSync(dir) : []) {
-          if (!file.startsWith(".tmp-")) continue;
-          let text: string;
-          try {
-            text = readFileSync(path.join(dir, file), "utf8");
-          } catch {
-            continue;
-          }
-          assert.ok(!text.includes(instance!), `temporary file ${dir}/${file} names the instance`);
-        }
-      }
+      assert.deepEqual(recordFilesNaming(instance!), [], "no record or temporary file names the instance");
       const again = await cli(ts, ["gc", "--stack", stackName]);
       assert.equal(again.exitCode, 0);
       assert.match(again.stdout, /no orphans of this stack/);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it, test } from "node:test";
 import fc from "fast-check";
 import { canonicalAddress, canonicalCidr } from "../../provider/address";
-import { cidrProblems } from "../../provider/schema/common";
+import { cidrProblems } from "../../provider/schema/addresses";
 import { expandIPv6 } from "../helpers/schema";
 
 describe("canonicalCidr: as `ip` prints it", () => {

@@ -104,6 +104,16 @@ describe("proveLink, proveRoute, proveRecord", () => {
       carried: OTHER,
     });
     assert.deepEqual(proveRoute(undefined, MARK, MARK), { verdict: "absent" });
+    // State of earlier versions: the protocol alone, while no record names anyone.
+    assert.equal(
+      proveRoute({ protocol: OWNED_ROUTE_PROTOCOL }, undefined, MARK, { legacy: true }).verdict,
+      "ours",
+    );
+    assert.equal(
+      proveRoute({ protocol: OWNED_ROUTE_PROTOCOL }, OTHER, MARK, { legacy: true }).verdict,
+      "foreign",
+    );
+    assert.equal(proveRoute({ protocol: OWNED_ROUTE_PROTOCOL }, undefined, MARK).verdict, "foreign");
   });
 
   it("a record is ours when it names the mark; alone, it goes once its object is absent or foreign", () => {

@@ -3,6 +3,7 @@
 // its machine, marks and records included, and nowhere else; every way the connection can fail
 // gives a clear error and leaves what a re-run converges.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { onHost } from "../../../provider/kernel/host";
@@ -29,6 +30,22 @@ const recordsOn = async (m: Machine, dir: string) =>
   (await m.run("find", ["/run/pulumi-netns", "-path", `*/${dir}/*`, "-printf", "%f\\n"]))
     .split("\n")
     .filter(Boolean);
+
+/**
+ * A connection failure as a user reads it: one sentence naming B, and the line Pulumi's dynamic
+ * provider writes for a failed check, read or delete (`${e}: ${e.stack}`) without stack frames
+ * and without this process's private known_hosts.
+ */
+function assertReadable(e: unknown, host: string): HostConnectionError {
+  assert.ok(e instanceof HostConnectionError, String(e));
+  assert.ok(e.message.includes(host), e.message);
+  assert.ok(!e.message.includes("\n") && e.message.endsWith("."), e.message);
+  const printed = `${e}: ${e.stack}`;
+  assert.equal(printed, `HostConnectionError: ${e.message}`);
+  assert.ok(!printed.includes("    at "), printed);
+  assert.ok(!/\/tmp\/|known_hosts|ssh-keygen -f/.test(printed), printed);
+  return e;
+}
 
 describe("resources on another machine over SSH", { concurrency: false }, () => {
   let machines: Machines;
@@ -161,42 +178,73 @@ describe("resources on another machine over SSH", { concurrency: false }, () => 
     await machines.b.run("rm", ["-rf", dir]);
   });
 
-  test("an unreachable machine fails clearly, and create converges once it is back", async (t) => {
+  test("an unreachable machine fails clearly, on create, read and delete, and create converges once it is back", async (t) => {
     if (!requireRoot(t)) return;
     const inputs = { name: `${p}-down`, host: hostB, managedBy: managedBy(p, "Namespace", "down") };
+    const kept = await namespace.create({
+      name: `${p}-kept`,
+      host: hostB,
+      managedBy: managedBy(p, "Namespace", "kept"),
+    });
+    const label = `ssh://root@${machines.b.address}:22`;
     closeSshHosts();
     await machines.b.stopSsh();
     try {
       await assert.rejects(namespace.create(inputs), (e: Error) => {
-        assert.ok(e instanceof HostConnectionError, String(e));
+        assertReadable(e, label);
         assert.match(
           e.message,
-          /cannot connect to ssh:\/\/root@10\.231\.2\.2:22 over SSH: .*Connection refused/,
+          /^cannot connect to ssh:\/\/root@10\.231\.2\.2:22 over SSH \(.*Connection refused\): check that the machine is up, that sshd listens on that address and port .*, then run `pulumi up` again\.$/,
         );
-        assert.match(e.message, /sshd listens on that address and port/);
         return true;
       });
+      // What refresh and destroy run: the handlers whose failures Pulumi prints with their stack.
+      await assert.rejects(namespace.read(kept.id, kept.outs), (e: Error) => !!assertReadable(e, label));
+      await assert.rejects(namespace.delete(kept.id, kept.outs), (e: Error) => !!assertReadable(e, label));
     } finally {
       await machines.b.startSsh();
     }
-    assert.deepEqual(await namespacesOn(machines.b), [], "nothing half made");
+    assert.deepEqual(await namespacesOn(machines.b), [kept.id], "nothing half made");
     const made = await namespace.create(inputs);
-    assert.deepEqual(await namespacesOn(machines.b), [inputs.name]);
+    assert.deepEqual(await namespacesOn(machines.b), [inputs.name, kept.id].sort());
     await namespace.delete(made.id, made.outs);
+    await namespace.delete(kept.id, kept.outs);
   });
 
   test("a changed host key and a refused key are refused before anything runs, each saying which", async (t) => {
     if (!requireRoot(t)) return;
     const name = `${p}-auth`;
+    const label = `ssh://root@${machines.b.address}:22`;
+    // B's real key, as OpenSSH's own tool prints its fingerprint.
+    const fingerprint = execFileSync("ssh-keygen", ["-lf", "-"], {
+      input: `${machines.b.endpoint.hostKey}\n`,
+      encoding: "utf8",
+    }).split(" ")[1];
+    assert.match(fingerprint ?? "", /^SHA256:[A-Za-z0-9+/]{43}$/);
     const wrongHostKey = { ...hostB, hostKey: machines.a.endpoint.hostKey };
     await assert.rejects(
       namespace.create({ name, host: wrongHostKey, managedBy: managedBy(p, "Namespace", "auth") }),
-      /Host key verification failed.*the host's key is not the pinned `hostKey`/,
+      (e: Error) => {
+        assertReadable(e, label);
+        assert.ok(
+          e.message.startsWith(`${label} presented the host key ${fingerprint} (ssh-ed25519), `),
+          e.message,
+        );
+        assert.match(e.message, /set `host\.hostKey` to its new public key/);
+        return true;
+      },
     );
     const refused = { ...hostB, privateKey: machines.refusedKey };
     await assert.rejects(
       namespace.create({ name, host: refused, managedBy: managedBy(p, "Namespace", "auth") }),
-      /Permission denied \(publickey\).*the host refused the key/,
+      (e: Error) => {
+        assertReadable(e, label);
+        assert.match(
+          e.message,
+          /refused the login \(.*Permission denied \(publickey\)\): check the resource's `host\.user` and that `host\.privateKey`/,
+        );
+        return true;
+      },
     );
     assert.deepEqual(await namespacesOn(machines.b), []);
   });
@@ -253,9 +301,10 @@ describe("resources on another machine over SSH", { concurrency: false }, () => 
       };
       try {
         await assert.rejects(veth.create(inputs), (e: Error) => {
+          // The rollback fails too while B is down: the create's error says so on a line of its own.
           assert.match(
             e.message,
-            /^cannot run .*ip.* on ssh:\/\/root@10\.231\.2\.2:22 over SSH: .*Connection closed while the command ran; the connection dropped while the command ran; run `pulumi up` again/,
+            /^the connection to ssh:\/\/root@10\.231\.2\.2:22 dropped while .*ip.* ran, which may have run in part \(.*Connection closed while the command ran\): run `pulumi up` again/,
           );
           t.diagnostic(e.message.split("\n")[0] ?? "");
           return true;

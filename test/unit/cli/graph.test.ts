@@ -14,9 +14,9 @@ import { buildGraph, type GraphModel, type LinkFacts } from "../../../cli/graph/
 import { MISSING, stateGraph, type KindLookup } from "../../../cli/graph/state";
 import { main } from "../../../cli/index";
 import type { Sources } from "../../../cli/ls";
-import { graphvizSvg } from "../../../provider/kernel/graphviz";
+import { graphvizSvg } from "../../../cli/graph/graphviz";
 import { parseJsonStream } from "../../../provider/kernel/ip";
-import { topologyNamespaceFrom, type Topology } from "../../../provider/kernel/topology";
+import { topologyNamespaceFrom, type Topology } from "../../../cli/graph/topology";
 import { kinds } from "../../../provider/kinds";
 
 const root = path.resolve(__dirname, "../../../..");

@@ -2,7 +2,7 @@
 // recorded host (no root, no engine; gc only with --dry-run, which touches nothing).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { main } from "../../../cli/index";
+import { main, verbs } from "../../../cli/index";
 import type { Sources } from "../../../cli/ls";
 import { failureMessage, type ProjectStates } from "../../../cli/stacks";
 import { stackView } from "../../../cli/stackView";
@@ -65,6 +65,29 @@ describe("pulumi-netns command line", () => {
       assert.match(r.stdout, /Exit status: 0/);
     }
     assert.match((await run(["gc", "-h"])).stdout, /never removed/i);
+  });
+
+  it("the verbs are one table: the top-level help lists each, and each dispatches to its own help", async () => {
+    const top = (await run(["--help"])).stdout;
+    assert.equal(
+      top.slice(top.indexOf("Commands:\n"), top.indexOf("\n\nRun it")),
+      `Commands:
+  ls      list every namespace, link, route and record carrying a pulumi-netns mark, grouped by
+          project, stack and stack instance, flagging the ones the stack's state does not know
+  gc      remove the orphans of one stack (--stack NAME), and nothing else
+  graph   draw the topology (namespaces, bridges, cables) of a stack's state, drift marked, or
+          of the kernel (--live), as Mermaid, DOT, SVG or HTML`,
+    );
+    assert.deepEqual(
+      verbs.map((v) => v.name),
+      ["ls", "gc", "graph"],
+    );
+    for (const verb of verbs) {
+      assert.deepEqual(await run([verb.name, "--help"]), { exitCode: 0, stdout: verb.help, stderr: "" });
+      const wrong = await run([verb.name, "--no-such-option"]);
+      assert.equal(wrong.exitCode, 2, verb.name);
+      assert.ok(wrong.stderr.endsWith(`\n\n${verb.help}`), wrong.stderr);
+    }
   });
 
   it("usage errors exit with 2 and show the command's usage", async () => {

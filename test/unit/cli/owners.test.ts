@@ -178,6 +178,14 @@ describe("classify: whose each object is, and whether its stack's state knows it
     assert.equal(find(entries, "record /run/pulumi-netns/netns/lab-coming").status, "in progress");
   });
 
+  it("a fresh claim of a stack known to run nothing (no pending operation) is a killed run's orphan", () => {
+    const settled = classify(host, views, { now: NOW, settled: ["dev"] });
+    assert.equal(find(settled, "namespace lab-h4").status, "orphan");
+    assert.equal(find(settled, "record /run/pulumi-netns/netns/lab-coming").status, "orphan");
+    const other = classify(host, views, { now: NOW, settled: ["prod"] });
+    assert.equal(find(other, "namespace lab-h4").status, "in progress", "only the settled stack's claims");
+  });
+
   it("other stacks' orphans stay theirs; other instances and projects are state unknown", () => {
     assert.deepEqual(orphansOf(entries, "prod").map(line), [
       "orphan prod: namespace lab-x",

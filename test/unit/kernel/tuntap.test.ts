@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { tapAddLines, tapDelete, tapStagingName } from "../../../provider/kernel/tuntap";
-import { interfaceNameProblems } from "../../../provider/schema/common";
+import { interfaceNameProblems } from "../../../provider/schema/names";
 import { scriptedIp } from "../../helpers/kernelRunner";
 
 describe("tapAddLines", () => {

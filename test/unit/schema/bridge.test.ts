@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { bridgeSchema } from "../../../provider/schema/bridge";
-import { UNKNOWN, validate } from "../../../provider/schema/common";
+import { validate } from "../../../provider/schema/checkFailures";
+import { UNKNOWN } from "../../../provider/schema/unknown";
 import { type Case, runCases } from "../../helpers/schema";
 
 const base = { name: "br0", managedBy: "proj/dev/Bridge/br0" };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { UNKNOWN } from "../../../provider/schema/common";
+import { UNKNOWN } from "../../../provider/schema/unknown";
 import { kinds, type ResourceKind } from "../../../provider/kinds";
 import type { InputDiff } from "../../../provider/schema/diff";
 

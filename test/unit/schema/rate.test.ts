@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { UNKNOWN, validate } from "../../../provider/schema/common";
+import { validate } from "../../../provider/schema/checkFailures";
+import { UNKNOWN } from "../../../provider/schema/unknown";
 import {
   BURST_DEFAULT_MIN_BYTES,
   burstSlack,

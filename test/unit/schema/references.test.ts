@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { kinds } from "../../../provider/kinds";
-import { UNKNOWN } from "../../../provider/schema/common";
+import { UNKNOWN } from "../../../provider/schema/unknown";
 
 test("each kind's references: what it makes and what it waits for", () => {
   assert.deepEqual(kinds.Bridge.references({ name: "br", namespace: "n", master: "up" }), {

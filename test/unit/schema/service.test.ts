@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { validate } from "../../../provider/schema/common";
+import { validate } from "../../../provider/schema/checkFailures";
 import { serviceSchema } from "../../../provider/schema/service";
 import { markInEnviron, parseProcStat, processFactsFrom, startArgv } from "../../../provider/kernel/service";
 import { proveProcess } from "../../../provider/proof";

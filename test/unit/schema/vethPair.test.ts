@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { UNKNOWN, validate } from "../../../provider/schema/common";
+import { validate } from "../../../provider/schema/checkFailures";
+import { UNKNOWN } from "../../../provider/schema/unknown";
 import { effectiveEndMtu, type VethPairResolved, vethPairSchema } from "../../../provider/schema/vethPair";
 import { type Case, runCases } from "../../helpers/schema";
 

@@ -1,7 +1,8 @@
-// Graphviz, for `pulumi-netns graph --format svg|html`: DOT text in, SVG out. Here because this
-// directory holds the only code that runs programs (see runner.ts).
-import { formatArgv } from "./errors";
-import { execaRunner, SpawnError, type Runner } from "./runner";
+// Graphviz, for `pulumi-netns graph --format svg|html`: DOT text in, SVG out. A drawing tool, not
+// a kernel object, so it lives with the CLI; it still starts `dot` only through the kernel layer's
+// Runner (execa, an argv array, no shell), which the no-shell test holds every file to.
+import { formatArgv } from "../../provider/kernel/errors";
+import { execaRunner, SpawnError, type Runner } from "../../provider/kernel/runner";
 
 /** Graphviz could not draw: the command, what it said, and what to do. */
 export class GraphvizError extends Error {

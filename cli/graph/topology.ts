@@ -1,11 +1,12 @@
 // Every namespace and every link in it, marked or not, with addresses and what each link points
 // at (a veth's peer, a macvlan's parent, a tunnel's remote): the live side of
-// `pulumi-netns graph`. Read-only.
-import { parseAddresses } from "./address";
-import { carriesSign, isGone, pool } from "./inventory";
-import { defaultIp, MARK_PREFIX, type Ip } from "./ip";
-import { parseLinks, type LinkState } from "./link";
-import { netnsList } from "./netns";
+// `pulumi-netns graph`. Read-only. The CLI's view of the kernel, not a kernel object: it reads
+// through the kernel layer's `Ip` and parsers, so the kernel layer keeps no reader per picture.
+import { parseAddresses } from "../../provider/kernel/address";
+import { carriesSign, isGone, pool } from "../../provider/kernel/inventory";
+import { defaultIp, MARK_PREFIX, type Ip } from "../../provider/kernel/ip";
+import { parseLinks, type LinkState } from "../../provider/kernel/link";
+import { netnsList } from "../../provider/kernel/netns";
 
 /**
  * The link another link is paired with or layered on, as `ip -j link` names it from this side:
