@@ -1,12 +1,14 @@
-// The fixed cost of `pulumi up`: the CLI, the language host, starting the program, compiling its
-// TypeScript, the plugins. A project holding one netns.Namespace is deployed with `pulumi up --yes`
-// (preview, then update) from the command line, as a user runs it, once per way of running the
-// program. Runs are interleaved so a busy moment on the machine spreads over every variant.
+// The fixed cost of `pulumi up`: the CLI, the language host, starting the program, the plugins. A
+// project holding one netns.Namespace is deployed with `pulumi up --yes` (preview, then update)
+// from the command line, as a user runs it, beside the toolchain's floor: the same project whose
+// program registers one dynamic resource with a provider that does nothing. The difference is
+// pulumi-netns's own share. Runs are interleaved so a busy moment spreads over every variant.
 //
 //   node dist/bench/oneResource.js [runs]      (as root, after `. scripts/env.sh`)
 //
-// BENCH_BINS="name=DIR,..." adds sets of Pulumi parts to compare (each DIR holds pulumi,
-// pulumi-language-nodejs and pulumi-resource-pulumi-nodejs); `official` is the set setup installed.
+// BENCH_ONE_TYPESCRIPT=1 adds the ways of running the program's TypeScript that were compared
+// before `typescript: false` was chosen. BENCH_BINS="name=DIR,..." adds sets of Pulumi parts to
+// compare (each DIR holds pulumi, pulumi-language-nodejs and pulumi-resource-pulumi-nodejs).
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
@@ -22,6 +24,8 @@ const repoRoot = resolve(__dirname, "../..");
 interface Variant {
   readonly name: string;
   readonly bin: string;
+  /** The program; one netns.Namespace unless given. */
+  readonly program?: string;
   /** Pulumi.yaml's `runtime.options`. */
   readonly options?: Record<string, unknown>;
   /** Extra tsconfig compiler options. */
@@ -51,7 +55,15 @@ function variants(): Variant[] {
         },
       ];
     });
+  // What every example and template runs: Node strips the types, with env.sh's compile cache.
+  const shipped = { options: { typescript: false }, env: { NODE_COMPILE_CACHE: compileCache } };
+  const asShipped: Variant[] = [
+    { name: "toolchain floor: one no-op dynamic resource", bin, program: NOOP_PROGRAM, ...shipped },
+    { name: "one netns.Namespace", bin, ...shipped },
+  ];
+  if (!process.env.BENCH_ONE_TYPESCRIPT) return [...extra, ...asShipped];
   return [
+    ...asShipped,
     ...extra,
     { name: "official host, type-checked (ts-node)", bin },
     { name: "official host, transpile only (tsconfig noCheck)", bin, compilerOptions: { noCheck: true } },
@@ -64,6 +76,23 @@ function variants(): Variant[] {
     },
   ];
 }
+
+/** The floor: one dynamic resource whose provider returns its inputs and does nothing else. */
+const NOOP_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+const provider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: Record<string, unknown>) {
+    return { id: "noop", outs: inputs };
+  },
+  async delete() {},
+};
+class Noop extends pulumi.dynamic.Resource {
+  constructor(name: string, props: Record<string, unknown>) {
+    super(provider, name, props, undefined, "bench", "Noop");
+  }
+}
+const noop = new Noop("one", { name: process.env.BENCH_NAMESPACE });
+export const id = noop.id;
+`;
 
 const PROGRAM = `import * as netns from "pulumi-netns";
 const ns = new netns.Namespace("one", { name: process.env.BENCH_NAMESPACE });
@@ -86,7 +115,7 @@ async function once(v: Variant, prefix: string): Promise<number> {
     : "runtime: nodejs\n";
   await writeFile(join(project, "Pulumi.yaml"), `name: ${prefix}\n${runtime}`);
   await writeFile(join(project, "package.json"), JSON.stringify({ name: prefix, main: "index.ts" }));
-  await writeFile(join(project, "index.ts"), PROGRAM);
+  await writeFile(join(project, "index.ts"), v.program ?? PROGRAM);
   await writeFile(
     join(project, "tsconfig.json"),
     JSON.stringify({
@@ -143,7 +172,7 @@ async function main(): Promise<void> {
   const prefix = `pnb${randomBytes(2).toString("hex")}`;
   const seconds = new Map(all.map((v) => [v.name, [] as number[]]));
   try {
-    // One untimed round warms the disk cache and Node's compile cache for every variant.
+    // One untimed round warms the disk cache and the compile caches for every variant.
     for (let round = 0; round <= runs; round++) {
       for (const v of all) {
         const s = await once(v, prefix);
@@ -155,13 +184,18 @@ async function main(): Promise<void> {
     const left = await sweep(prefix);
     if (left.length > 0) console.error(`removed leftovers: ${left.join(", ")}`);
   }
-  console.log(`pulumi up --yes of one netns.Namespace, ${runs} runs each (seconds)`);
+  console.log(`pulumi up --yes of one resource, ${runs} runs each (seconds)`);
   console.log("| how the program runs | median | min | max |\n| --- | ---: | ---: | ---: |");
   for (const v of all) {
     const xs = seconds.get(v.name) ?? [];
     const f = (x: number) => x.toFixed(2);
     console.log(`| ${v.name} | ${f(median(xs))} | ${f(Math.min(...xs))} | ${f(Math.max(...xs))} |`);
   }
+  const floor = median(seconds.get(all[0]?.name ?? "") ?? []);
+  const ours = median(seconds.get(all[1]?.name ?? "") ?? []);
+  console.log(
+    `one netns.Namespace / toolchain floor: ${(ours / floor).toFixed(2)}x (issue 27's target: <= 1.2x)`,
+  );
 }
 
 main().catch((e: unknown) => {

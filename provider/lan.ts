@@ -33,7 +33,7 @@ import { stateObject, stateString, type Holding, type StateProps } from "./holdi
 import { defineKind } from "./kind";
 import { aliasMark, proveLink, proveNamespace, type Proof } from "./proof";
 import { checkWith } from "./lifecycle";
-import { formatPath } from "./schema/checkFailures";
+import { formatPath } from "./schema/propertyPath";
 import { convergeLines, type LinkSpec } from "./link";
 import { collisionError, lookAlikeError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";

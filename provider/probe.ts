@@ -5,29 +5,7 @@
 import { hostOf } from "./host";
 import { localHost, onHost } from "./kernel/host";
 import { type ProbeOutcome, pingFrom, tcpConnectFrom } from "./kernel/probe";
-import { formatPath } from "./schema/checkFailures";
-import { describeProbe, probeSchema, type ProbeSpec } from "./schema/probe";
-
-/** The environment variable that carries the spec (JSON). */
-export const PROBE_SPEC_VARIABLE = "PULUMI_NETNS_PROBE";
-
-/** Parses and validates a spec; throws an Error naming every bad field. */
-export function parseProbeSpec(json: string | undefined): ProbeSpec {
-  if (json === undefined)
-    throw new Error(`${PROBE_SPEC_VARIABLE} is not set: netns.Probe passes the probe there`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (e) {
-    throw new Error(`${PROBE_SPEC_VARIABLE} is not JSON: ${(e as Error).message}`, { cause: e });
-  }
-  const result = probeSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${formatPath(i.path) || "(spec)"}: ${i.message}`);
-    throw new Error(`invalid probe: ${problems.join("; ")}`);
-  }
-  return result.data;
-}
+import { describeProbe, parseProbeSpec, PROBE_SPEC_VARIABLE, type ProbeSpec } from "./schema/probe";
 
 /**
  * Runs the probe the spec describes, on its `host`'s machine. A TCP probe runs `node` (this one's

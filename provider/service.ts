@@ -29,11 +29,11 @@ import { defineKind } from "./kind";
 import {
   diffService,
   RESTART_FIELDS,
-  serviceReferences,
   serviceSchema,
   type ServiceFile,
   type ServiceResolved,
 } from "./schema/service";
+import { serviceReferences } from "./schema/references";
 
 /** What a Service keeps in state: its inputs, and the process and files it made. */
 export interface ServiceOutputs extends Owned {

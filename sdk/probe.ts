@@ -1,8 +1,13 @@
 import * as path from "node:path";
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { PROBE_SPEC_VARIABLE, parseProbeSpec } from "../provider/probe";
-import { describeProbe, type ProbeInputs } from "../provider/schema/probe";
+import type { ProbeInputs } from "../provider/schema/probe";
+
+// Loaded when the first probe is made, not with the SDK: @pulumi/command and the probe's zod
+// schema cost a program without probes about 0.1 s at every preview and update (docs/BENCHMARKS.md).
+const lazily = {
+  command: () => require("@pulumi/command") as typeof import("@pulumi/command"),
+  spec: () => require("../provider/schema/probe") as typeof import("../provider/schema/probe"),
+};
 
 /** Inputs of a {@link Probe}. */
 export type ProbeArgs = { readonly [K in keyof ProbeInputs]: pulumi.Input<NonNullable<ProbeInputs[K]>> } & {
@@ -32,6 +37,8 @@ export class Probe extends pulumi.ComponentResource {
   constructor(name: string, args: ProbeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-netns:index:Probe", name, {}, opts);
     const { triggers, ...fields } = args;
+    const command = lazily.command();
+    const { describeProbe, parseProbeSpec, PROBE_SPEC_VARIABLE } = lazily.spec();
     // Validated here too, so a bad probe fails at preview, before anything is created.
     // The spec carries the host's key when the probe runs on another machine, so it reaches the
     // command only as its (then secret) environment; the description, which is the command's text

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceInputs } from "../provider/schema/service";
-import { serviceReferences } from "../provider/schema/service";
+import { serviceReferences } from "../provider/schema/references";
 import type { ServiceOutputs } from "../provider/service";
 import type { WrittenFile } from "../provider/kernel/service";
 import { managedBy, type OutputSlots, type ResourceArgs } from "./common";

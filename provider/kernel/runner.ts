@@ -1,5 +1,9 @@
 import { constants } from "node:os";
-import { execa, execaSync } from "execa";
+
+// Loaded at the first command, not with the provider: a preview's plugin validates and diffs
+// without running any, and execa's module graph costs it about 60 ms (docs/BENCHMARKS.md).
+let execaModule: typeof import("execa") | undefined;
+const loadExeca = () => (execaModule ??= require("execa") as typeof import("execa"));
 
 /** What a finished command printed and how it exited. */
 export interface CommandResult {
@@ -52,7 +56,7 @@ export class SpawnError extends Error {
  * texts the kernel layer classifies (`Cannot find device`, `File exists`) are the English ones.
  */
 export const execaRunner: Runner = async (file, args, options) => {
-  const result = await execa(file, args, {
+  const result = await loadExeca().execa(file, args, {
     reject: false,
     shell: false,
     stripFinalNewline: false,
@@ -74,7 +78,7 @@ export const execaRunner: Runner = async (file, args, options) => {
  * where nothing asynchronous runs any more; no shell.
  */
 export function runToEndSync(file: string, args: readonly string[], timeoutMs: number): number | undefined {
-  const result = execaSync(file, args, {
+  const result = loadExeca().execaSync(file, args, {
     reject: false,
     shell: false,
     stdio: "ignore",
@@ -98,7 +102,7 @@ export async function spawnDetached(
   // execa's types accept a descriptor number only for the extra fds 3-9; at run time it hands any
   // descriptor to the child as it is, as node's spawn does.
   const output = options.outputFd as unknown as 3;
-  const child = execa(file, args, {
+  const child = loadExeca().execa(file, args, {
     cwd: options.cwd,
     detached: true,
     cleanup: false,

@@ -4,29 +4,15 @@
  */
 import { z } from "zod";
 import { quote } from "./rules";
+import { formatPath } from "./propertyPath";
 import { UNKNOWN } from "./unknown";
+
+export { formatPath };
 
 /** A Pulumi check failure: `property` is a path such as `a.addresses[1]` or `sysctls["net.x"]`. */
 export interface CheckFailure {
   readonly property: string;
   readonly reason: string;
-}
-
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/u;
-
-/**
- * Pulumi's property-path syntax: identifiers joined with ".", indices as `[1]`, any other key as
- * `["net.ipv4.ip_forward"]` (so dotted sysctl keys stay one readable segment).
- */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (typeof segment === "string" && IDENTIFIER.test(segment))
-      out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
-  return out;
 }
 
 function isUnknownBranch(issues: readonly z.core.$ZodIssue[]): boolean {

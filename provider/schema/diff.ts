@@ -4,7 +4,7 @@
  * input of its schema, and the resources' `diff` handlers hand the result to the engine.
  */
 import type { z } from "zod";
-import { formatPath } from "./checkFailures";
+import { formatPath } from "./propertyPath";
 import { isUnknown } from "./unknown";
 import { canonicalCidr } from "../address";
 

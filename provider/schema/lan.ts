@@ -1,7 +1,7 @@
 import { hostField } from "./host";
 import { z } from "zod";
 import { addressList } from "./addresses";
-import { formatPath } from "./checkFailures";
+import { formatPath } from "./propertyPath";
 import { mtu } from "./mtu";
 import { interfaceName, interfaceNameProblems, namespaceName } from "./names";
 import { managedByField, stackInstanceField } from "./ownershipFields";

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { namespaceName } from "./names";
 import { quote, ruledNumber, ruledString } from "./rules";
 import { hostField } from "./host";
+import { formatPath } from "./propertyPath";
 
 export function probeTargetProblems(to: string): string[] {
   if (to.includes("/")) return [`a probe target is one address, without a prefix length; got ${quote(to)}`];
@@ -52,4 +53,25 @@ export function describeProbe(spec: Pick<ProbeSpec, "from" | "to" | "port">): st
         ? `[${spec.to}]:${spec.port}`
         : `${spec.to}:${spec.port}`;
   return `${spec.port === undefined ? "ping" : "tcp"} ${target} from namespace ${spec.from}`;
+}
+
+/** The environment variable that carries the spec (JSON). */
+export const PROBE_SPEC_VARIABLE = "PULUMI_NETNS_PROBE";
+
+/** Parses and validates a spec; throws an Error naming every bad field. */
+export function parseProbeSpec(json: string | undefined): ProbeSpec {
+  if (json === undefined)
+    throw new Error(`${PROBE_SPEC_VARIABLE} is not set: netns.Probe passes the probe there`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`${PROBE_SPEC_VARIABLE} is not JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const result = probeSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${formatPath(i.path) || "(spec)"}: ${i.message}`);
+    throw new Error(`invalid probe: ${problems.join("; ")}`);
+  }
+  return result.data;
 }

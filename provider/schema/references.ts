@@ -4,7 +4,7 @@
  * (sdk/registry.ts) both read. Values may be anything the user passed (a plain string, an unknown
  * sentinel, a Pulumi output in the SDK): readers act on plain strings only.
  */
-import { formatPath } from "./checkFailures";
+import { formatPath } from "./propertyPath";
 
 /** A link a resource makes. */
 export interface DeclaredLink {
@@ -136,4 +136,11 @@ export function lanReferences(inputs: unknown): References {
   }
   const extraNamespaces = isObject(hosts) && !Array.isArray(hosts) ? Object.keys(hosts) : [];
   return { namespace, extraNamespaces, links, uses: [] };
+}
+
+/** A service uses its namespace, and makes no link. */
+export function serviceReferences(inputs: unknown): References {
+  const namespace =
+    typeof inputs === "object" && inputs !== null ? (inputs as { namespace?: unknown }).namespace : undefined;
+  return { links: [], uses: [{ namespace }] };
 }

@@ -15,7 +15,6 @@ import { adoptField, managedByField, stackInstanceField } from "./ownershipField
 import { quote, ruledNumber, ruledString } from "./rules";
 import { isUnknown, type Known, orUnknown } from "./unknown";
 import { diffBy, ownershipRules, record, replace, update } from "./diff";
-import type { References } from "./references";
 
 /** The environment variable whose value, in the process's own environment, names its owner. */
 export const SERVICE_MARK_VARIABLE = "PULUMI_NETNS_MARK";
@@ -267,10 +266,3 @@ export const diffService = diffBy({
   },
   identity: ["namespace", "name"],
 });
-
-/** A service uses its namespace, and makes no link. */
-export function serviceReferences(inputs: unknown): References {
-  const namespace =
-    typeof inputs === "object" && inputs !== null ? (inputs as { namespace?: unknown }).namespace : undefined;
-  return { links: [], uses: [{ namespace }] };
-}

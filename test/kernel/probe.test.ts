@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { defaultIp } from "../../provider/kernel/ip";
 import { pingFrom, tcpConnectFrom } from "../../provider/kernel/probe";
-import { PROBE_SPEC_VARIABLE } from "../../provider/probe";
+import { PROBE_SPEC_VARIABLE } from "../../provider/schema/probe";
 import { kernelSuite } from "../helpers/kernelSandbox";
 
 /** The program netns.Probe has @pulumi/command run. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseProbeSpec, unreachableMessage } from "../../../provider/probe";
+import { unreachableMessage } from "../../../provider/probe";
+import { parseProbeSpec } from "../../../provider/schema/probe";
 import { describeProbe } from "../../../provider/schema/probe";
 
 describe("probe spec", () => {
