@@ -33,12 +33,12 @@ import {
   processFacts,
   type ServiceRecordDetails,
 } from "../provider/kernel/service";
-import { removeServiceLeftovers, stopProven } from "../provider/service";
+import { findServiceProcesses, removeServiceLeftovers, stopProven } from "../provider/service";
 import { isOwnedGroup } from "../provider/kernel/ip";
 import { parseMark } from "../provider/ownership";
 import {
   proveNamespace,
-  proveProcess,
+  proveServiceProcess,
   proveRecord,
   proveRoute,
   recordOutlivedItsObject,
@@ -254,20 +254,19 @@ async function remove(entry: Entry, inventory: Inventory, view: StackView): Prom
     case "process": {
       if (mark === undefined) return kept("it names no owner");
       const record = await serviceRecord(object.file, mark);
-      if (record?.pid !== object.pid || record.startTime === undefined || record.netnsInode === undefined) {
-        return kept("its record changed since it was listed");
-      }
-      // Proven again (pid, start time, namespace, environment mark) right before each signal.
-      const proof = await stopProven(
-        object.pid,
-        { startTime: record.startTime, netnsInode: record.netnsInode },
-        mark,
-        {
-          signal: "SIGTERM",
-          timeoutSeconds: 10,
-        },
-      );
+      if (!record) return kept("its record changed since it was listed");
+      const recorded = { ...record, file: object.file };
+      // Proven again (pid, start time, namespace, environment mark; or, not named by the record,
+      // session, namespace and the mark and record in its environment) right before each signal.
+      const facts = await processFacts(object.pid);
+      const proof = proveServiceProcess(object.pid, facts, recorded, mark);
       if (proof.verdict === "foreign") return kept("it no longer carries this mark");
+      if (proof.verdict === "ours") {
+        const started = { startTime: facts.startTime!, netnsInode: facts.netnsInode! };
+        await stopProven(object.pid, started, mark, { signal: "SIGTERM", timeoutSeconds: 10 });
+      }
+      // Another process of the record (two starts, one not recorded) keeps it for its own entry.
+      if ((await findServiceProcesses(recorded, mark)).length > 0) return removed;
       await removeServiceLeftovers(record, mark);
       return proof.verdict === "ours"
         ? removed
@@ -329,11 +328,8 @@ async function removeRecord(entry: Entry, view: StackView): Promise<Removal> {
       if (mark === undefined) return kept("it names no owner");
       const record = await serviceRecord(object.file, mark);
       if (!record) return gone("it was already gone or rewritten");
-      if (record.pid !== undefined && record.startTime !== undefined && record.netnsInode !== undefined) {
-        const started = { startTime: record.startTime, netnsInode: record.netnsInode };
-        if (proveProcess(await processFacts(record.pid), started, mark).verdict === "ours") {
-          return kept("its process runs now");
-        }
+      if ((await findServiceProcesses({ ...record, file: object.file }, mark)).length > 0) {
+        return kept("its process runs now");
       }
       await removeServiceLeftovers(record, mark);
       return removed;

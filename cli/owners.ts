@@ -8,7 +8,7 @@ import { parseInstanceRecordDetails } from "../provider/kernel/stackInstance";
 import { tapStagingName } from "../provider/kernel/tuntap";
 import { parseMark, type ParsedMark } from "../provider/ownership";
 import { holdingKey, type HeldObject } from "../provider/holdings";
-import { proveNamespace, proveProcess } from "../provider/proof";
+import { proveNamespace, proveServiceProcess } from "../provider/proof";
 import { parseServiceRecordDetails } from "../provider/kernel/service";
 import type { StackView } from "./stackView";
 
@@ -218,33 +218,39 @@ export function classify(
   }
 
   // A service's process: only through its record, proven by pid, start time, namespace and the
-  // mark in its environment. A record whose process is not that is stale.
+  // mark in its environment, or, where the record does not name it yet, as the session leader in
+  // the recorded namespace whose environment carries the mark and the record's file. A record with
+  // no such process is stale.
   for (const record of records("service").values()) {
     const service = parseServiceRecordDetails(record.details);
-    const found = inventory.processes.find((p) => p.file === record.file);
     const held: HeldObject | undefined = service && {
       type: "process",
       netns: service.netns,
       name: service.name,
     };
-    const started =
-      service?.startTime !== undefined && service.netnsInode !== undefined
-        ? { startTime: service.startTime, netnsInode: service.netnsInode }
-        : undefined;
-    if (service && found && started && proveProcess(found.facts, started, record.mark).verdict === "ours") {
-      const ref: ObjectRef = {
-        type: "process",
-        netns: service.netns,
-        name: service.name,
-        pid: found.pid,
-        file: record.file,
-      };
-      add(
-        ref,
-        record.mark,
-        "pid, start time, namespace and the mark in its environment",
-        verdict(record.mark, held),
-      );
+    const proven = service
+      ? inventory.processes.filter(
+          (p) =>
+            p.file === record.file &&
+            proveServiceProcess(p.pid, p.facts, { ...service, file: record.file }, record.mark).verdict ===
+              "ours",
+        )
+      : [];
+    if (service && proven.length > 0) {
+      for (const found of proven) {
+        const ref: ObjectRef = {
+          type: "process",
+          netns: service.netns,
+          name: service.name,
+          pid: found.pid,
+          file: record.file,
+        };
+        const proof =
+          found.pid === service.pid
+            ? "pid, start time, namespace and the mark in its environment"
+            : "session leader in its namespace, the mark and record in its environment";
+        add(ref, record.mark, proof, verdict(record.mark, held));
+      }
       continue;
     }
     const stale = service

@@ -134,3 +134,41 @@ export function proveProcess(
     facts.startTime === started.startTime && facts.netnsInode === started.netnsInode && facts.mark === mark;
   return same ? { verdict: "ours" } : FOREIGN(facts.mark);
 }
+
+/** What a service record says of its process: the pid it names (once known) and where it runs. */
+export interface RecordedService {
+  /** The record's file name, which the process's own PULUMI_NETNS_SERVICE names too. */
+  readonly file: string;
+  readonly pid?: number | undefined;
+  readonly startTime?: string | undefined;
+  /** The nsfs inode of the namespace, recorded when the record is claimed, before the start. */
+  readonly netnsInode?: number | undefined;
+}
+
+/**
+ * Whether the process at `pid` is the one `mark`'s service record stands for. Either the record
+ * names it (pid, start time, namespace and mark, as {@link proveProcess}), or the record does not
+ * name it yet (a provider killed between the start and the record's rewrite, or during an update's
+ * restart): then the process must lead its own session (the start makes one; its children do not),
+ * run in the recorded namespace, and carry both the mark and the record's file name in its own
+ * environment. A child of the service carries them too, but leads no session.
+ */
+export function proveServiceProcess(
+  pid: number,
+  facts: ProcessFacts,
+  record: RecordedService,
+  mark: string,
+): Proof {
+  if (facts.state !== "running") return { verdict: "absent" };
+  if (record.pid === pid && record.startTime !== undefined && record.netnsInode !== undefined) {
+    const named = proveProcess(facts, { startTime: record.startTime, netnsInode: record.netnsInode }, mark);
+    if (named.verdict === "ours") return named;
+  }
+  const unnamed =
+    record.netnsInode !== undefined &&
+    facts.session === pid &&
+    facts.netnsInode === record.netnsInode &&
+    facts.mark === mark &&
+    facts.serviceFile === record.file;
+  return unnamed ? { verdict: "ours" } : FOREIGN(facts.mark);
+}

@@ -6,16 +6,22 @@ import {
   fileRemove,
   fileWrite,
   logTail,
+  logTrim,
+  markedSessionLeaders,
   processFacts,
   processGroupSignal,
   runInNamespace,
   serviceClaimRecord,
   serviceLogFile,
+  serviceLogFiles,
   serviceReadRecord,
+  serviceRecordFile,
   serviceReleaseRecord,
   serviceSpawn,
+  serviceVariableValue,
   serviceWriteRecord,
   tcpListening,
+  type ProcessFacts,
   type ServiceRecordDetails,
   type WrittenFile,
 } from "./kernel/service";
@@ -23,7 +29,13 @@ import { claimService } from "./claims";
 import { checkWith, describeNamespace } from "./lifecycle";
 import { collisionError, ownerMark, rollBack, type Owned } from "./ownership";
 import { assertPrivileged } from "./privileges";
-import { proveProcess, type Proof, type StartedProcess } from "./proof";
+import {
+  proveProcess,
+  proveServiceProcess,
+  type Proof,
+  type RecordedService,
+  type StartedProcess,
+} from "./proof";
 import { processHolding } from "./holdings";
 import { defineKind } from "./kind";
 import {
@@ -67,6 +79,77 @@ const EXEC_MS = 5_000;
 /** After SIGKILL, how long the kernel may take to end the group. */
 const KILL_MS = 5_000;
 const POLL_MS = 100;
+/**
+ * Past this size an operation (read, update, create) trims a running service's log into `.1`
+ * (logTrim): no process of ours runs between operations to do it.
+ */
+export const LOG_MAX_BYTES = 8 * 1024 * 1024;
+
+/** The windows of a start, in order; see {@link failpoint}. */
+export type StartWindow = "claimed" | "spawned" | "recorded" | "ready";
+
+/**
+ * For the crash suite only: with `PULUMI_NETNS_FAILPOINT=service:<window>` in its environment the
+ * provider stops itself (SIGSTOP) at that window of a Service's create, so the suite can kill it
+ * exactly there, as a crash would. Unset, this does nothing.
+ */
+function failpoint(window: StartWindow): void {
+  if (process.env.PULUMI_NETNS_FAILPOINT === `service:${window}`) process.kill(process.pid, "SIGSTOP");
+}
+
+/** JSON with every object's keys sorted and undefined left out: one text per value, whatever its key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+/**
+ * The hash of what a process runs with (the mark and {@link RESTART_FIELDS}), carried in its own
+ * environment: a process found without its record says by it whether it runs what the inputs say.
+ */
+export function serviceConfig(inputs: Pick<Inputs, (typeof RESTART_FIELDS)[number]>, mark: string): string {
+  return contentHash(canonical([mark, ...RESTART_FIELDS.map((f) => inputs[f] ?? null)])).slice(0, 16);
+}
+
+/** A process of ours that a service record stands for, as found now. */
+export interface FoundService {
+  readonly pid: number;
+  readonly started: StartedProcess;
+  /** The configuration hash in its environment (none for processes started before it was set). */
+  readonly config: string | undefined;
+}
+
+const foundService = (pid: number, facts: ProcessFacts): FoundService => ({
+  pid,
+  started: { startTime: facts.startTime!, netnsInode: facts.netnsInode! },
+  config: facts.serviceConfig,
+});
+
+/**
+ * The processes of ours a service record stands for: the one it names, or, when that one is not
+ * ours, any it does not name yet, found in /proc by the mark and record file in their own
+ * environment (proveServiceProcess). So a start killed before its pid was recorded, or an update
+ * killed in its restart, leaves nothing that this, the next create and gc cannot find.
+ */
+export async function findServiceProcesses(record: RecordedService, mark: string): Promise<FoundService[]> {
+  if (record.pid !== undefined) {
+    const facts = await processFacts(record.pid);
+    if (proveServiceProcess(record.pid, facts, record, mark).verdict === "ours") {
+      return [foundService(record.pid, facts)];
+    }
+  }
+  if (record.netnsInode === undefined) return [];
+  return (await markedSessionLeaders())
+    .filter(({ pid, facts }) => proveServiceProcess(pid, facts, record, mark).verdict === "ours")
+    .map(({ pid, facts }) => foundService(pid, facts));
+}
 
 const describe = (namespace: string, name: string) =>
   `Service ${JSON.stringify(name)} in ${describeNamespace(namespace)}`;
@@ -192,8 +275,13 @@ async function start(
     user: inputs.user,
     group: inputs.group,
     mark,
+    service: serviceVariableValue(
+      serviceRecordFile(inputs.namespace, inputs.name),
+      serviceConfig(inputs, mark),
+    ),
     log,
   });
+  failpoint("spawned");
   for (const end = Date.now() + EXEC_MS; Date.now() < end; await sleep(POLL_MS / 2)) {
     const facts = await processFacts(pid);
     if (facts.state !== "running") break;
@@ -267,18 +355,49 @@ function outputs(
   };
 }
 
+/**
+ * A record's details. `process`: the namespace's inode (known before the start, so a process the
+ * record does not name yet can be proven), with the pid and start time once recorded.
+ */
 const details = (
   inputs: Pick<Inputs, "namespace" | "name">,
   log: string,
   files: readonly WrittenFile[],
-  started?: { pid: number } & StartedProcess,
-): ServiceRecordDetails => ({ netns: inputs.namespace, name: inputs.name, log, files, ...started });
+  proc: { pid?: number; startTime?: string; netnsInode: number },
+): ServiceRecordDetails => ({
+  netns: inputs.namespace,
+  name: inputs.name,
+  log,
+  files,
+  pid: proc.pid,
+  startTime: proc.startTime,
+  netnsInode: proc.netnsInode,
+});
 
-/** What a service leaves besides its process: its files (those still as written), its log, its record. */
+/** Removes a log and the earlier logs kept beside it. */
+async function removeLogs(log: string): Promise<void> {
+  for (const f of serviceLogFiles(log)) await fileRemove(f);
+}
+
+/** What a service leaves besides its process: its files (those still as written), its logs, its record. */
 export async function removeServiceLeftovers(record: ServiceRecordDetails, mark: string): Promise<void> {
   await removeFiles(record.files);
-  await fileRemove(record.log);
+  await removeLogs(record.log);
   await serviceReleaseRecord(record.netns, record.name, mark);
+}
+
+/** The record as a proof reads it. */
+const recorded = (record: ServiceRecordDetails): RecordedService => ({
+  file: serviceRecordFile(record.netns, record.name),
+  pid: record.pid,
+  startTime: record.startTime,
+  netnsInode: record.netnsInode,
+});
+
+/** Whether every file holds the text the inputs give it. */
+async function filesIntact(files: readonly ServiceFile[]): Promise<boolean> {
+  const hashes = await Promise.all(files.map((f) => fileHash(f.path)));
+  return files.every((f, i) => hashes[i] === contentHash(f.content));
 }
 
 /** Stops what a failed create started and removes what it wrote; the first error stays. */
@@ -291,7 +410,7 @@ async function undo(
 ) {
   if (started) await stopProven(started.pid, started, mark, { signal: "SIGKILL", timeoutSeconds: 1 });
   await removeFiles(written);
-  await fileRemove(log);
+  await removeLogs(log);
   await serviceReleaseRecord(inputs.namespace, inputs.name, mark);
 }
 
@@ -299,6 +418,71 @@ async function undo(
 const needsRestart = (olds: ServiceOutputs, news: Inputs) =>
   ownerMark(olds) !== ownerMark(news) ||
   RESTART_FIELDS.some((f) => JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? null));
+
+/**
+ * An update's new process failed: puts the previous configuration back (the new process stopped,
+ * the previous files rewritten and the new ones removed, the previous process started again if it
+ * ran before the update) and throws the failure. When the previous process runs again, the error
+ * carries the outputs that describe it, which the engine keeps as the resource's state (an
+ * initialisation failure, `ErrorResourceInitFailed`), so state says what runs.
+ */
+async function restorePrevious(
+  failure: unknown,
+  id: string,
+  olds: ServiceOutputs,
+  news: Inputs,
+  written: readonly WrittenFile[],
+  netnsInode: number,
+  wasRunning: boolean,
+  started?: { pid: number } & StartedProcess,
+): Promise<never> {
+  const oldMark = ownerMark(olds);
+  const log = olds.logFile;
+  const first = failure instanceof Error ? failure.message : String(failure);
+  let restarted: ({ pid: number } & StartedProcess) | undefined;
+  let back: WrittenFile[];
+  try {
+    if (started) {
+      await stopProven(started.pid, started, ownerMark(news), { signal: "SIGKILL", timeoutSeconds: 1 });
+    }
+    const planned = olds.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
+    await serviceWriteRecord(oldMark, details(olds, log, [...written, ...planned], { netnsInode }));
+    back = await writeFiles(olds.files, written);
+    await removeFiles(written.filter((w) => !olds.files.some((f) => f.path === w.path)));
+    if (wasRunning) {
+      restarted = await start(olds, oldMark, netnsInode, log);
+      await serviceWriteRecord(oldMark, details(olds, log, back, { ...restarted }));
+      await awaitReady(olds, restarted, oldMark, log);
+    } else {
+      await serviceWriteRecord(oldMark, details(olds, log, back, { netnsInode }));
+    }
+  } catch (restoreError) {
+    const second = restoreError instanceof Error ? restoreError.message : String(restoreError);
+    throw new AggregateError(
+      [failure, restoreError],
+      `${first}\nPutting the previous configuration back also failed, so the service may not run ` +
+        `(\`pulumi refresh\` shows what runs): ${second}`,
+      { cause: restoreError },
+    );
+  }
+  if (!restarted) {
+    throw new Error(`${first}\nThe previous files were put back; the previous process was not running.`, {
+      cause: failure,
+    });
+  }
+  const error = new Error(
+    `${first}\nThe previous configuration runs again (process ${restarted.pid}), so the lab keeps working.`,
+    { cause: failure },
+  );
+  const provider = (news as unknown as { __provider?: unknown }).__provider;
+  throw Object.assign(error, {
+    id,
+    properties: {
+      ...outputs(olds, restarted, log, back),
+      ...(provider === undefined ? {} : { __provider: provider }),
+    },
+  });
+}
 
 const serviceProvider: pulumi.dynamic.ResourceProvider = {
   check: checkWith(serviceSchema, (inputs) => claimService(inputs.namespace, inputs.name, inputs.managedBy)),
@@ -311,41 +495,64 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     assertPrivileged();
     const mark = ownerMark(inputs);
     const what = describe(inputs.namespace, inputs.name);
+    const id = `${inputs.namespace}/${inputs.name}`;
     const log = serviceLogFile(inputs.namespace, inputs.name);
     const netnsInode = await namespaceInode(inputs);
     const record = await serviceReadRecord(inputs.namespace, inputs.name);
+    const planned = inputs.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
     let previous: readonly WrittenFile[] = [];
-    if (record?.pid !== undefined && record.startTime !== undefined && record.netnsInode !== undefined) {
-      const recorded = { startTime: record.startTime, netnsInode: record.netnsInode };
-      if (record.mark !== mark) {
-        const theirs = await proofOf(record.pid, recorded, record.mark);
-        if (theirs.verdict === "ours") throw collisionError(`${what} (process ${record.pid})`, record.mark);
-      } else {
-        // Ours from an interrupted run or a state refresh dropped: start it afresh.
-        await stopProven(record.pid, recorded, mark, inputs.stop);
+    if (record && record.mark !== mark) {
+      const theirs = await findServiceProcesses(recorded(record), record.mark);
+      if (theirs.length > 0) throw collisionError(`${what} (process ${theirs[0]!.pid})`, record.mark);
+    }
+    if (record?.mark === mark) {
+      // Ours from an interrupted run or a state refresh dropped: a process that runs what the
+      // inputs say, in this namespace, with its files intact, is taken over; any other is stopped.
+      previous = record.files;
+      const running = await findServiceProcesses(recorded(record), mark);
+      const config = serviceConfig(inputs, mark);
+      const intact = running.length > 0 && (await filesIntact(inputs.files));
+      const adopted = intact
+        ? running.find((r) => r.config === config && r.started.netnsInode === netnsInode)
+        : undefined;
+      for (const r of running) if (r !== adopted) await stopProven(r.pid, r.started, mark, inputs.stop);
+      if (adopted) {
+        const started = { pid: adopted.pid, ...adopted.started };
+        try {
+          await serviceWriteRecord(mark, details(inputs, log, planned, started));
+          await awaitReady(inputs, started, mark, log);
+          await logTrim(log, LOG_MAX_BYTES);
+        } catch (e) {
+          return rollBack(e, () => undo(mark, inputs, log, planned, started));
+        }
+        return { id, outs: outputs(inputs, started, log, planned) };
       }
     }
-    if (record?.mark === mark) previous = record.files;
     await refuseForeignFiles(what, inputs.files, previous, inputs.adopt);
-    const planned = inputs.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
-    const claim = await serviceClaimRecord(mark, details(inputs, log, [...previous, ...planned]));
+    const claim = await serviceClaimRecord(
+      mark,
+      details(inputs, log, [...previous, ...planned], { netnsInode }),
+    );
     if (!claim.claimed) {
       throw new Error(
         `${what} is being created right now by ${claim.owner}; nothing was changed. Two resources ` +
           "cannot own one service name in a namespace: choose another name.",
       );
     }
+    failpoint("claimed");
     let written: WrittenFile[];
     let started: ({ pid: number } & StartedProcess) | undefined;
     try {
       written = await writeFiles(inputs.files, previous);
       started = await start(inputs, mark, netnsInode, log);
       await serviceWriteRecord(mark, details(inputs, log, written, started));
+      failpoint("recorded");
       await awaitReady(inputs, started, mark, log);
+      failpoint("ready");
     } catch (e) {
       return rollBack(e, () => undo(mark, inputs, log, planned, started));
     }
-    return { id: `${inputs.namespace}/${inputs.name}`, outs: outputs(inputs, started, log, written) };
+    return { id, outs: outputs(inputs, started, log, written) };
   },
 
   async read(id, props?: ServiceOutputs) {
@@ -357,32 +564,44 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     // running there. Its record, files and log stay: the next create takes them over by the
     // record, or `pulumi-netns gc` removes them.
     if (proof.verdict !== "ours" || namespace?.inode !== props.netnsInode) return {};
+    await logTrim(props.logFile, LOG_MAX_BYTES);
     // A file changed by hand is left out, so the next diff rewrites it (and restarts the service).
     const hashes = await Promise.all(props.files.map((f) => fileHash(f.path)));
     const files = props.files.filter((f, i) => hashes[i] === contentHash(f.content));
     return { id, props: { ...props, files } };
   },
 
-  async update(_id, olds: ServiceOutputs, news: Inputs) {
+  async update(id, olds: ServiceOutputs, news: Inputs) {
     assertPrivileged();
     const mark = ownerMark(news);
     const what = describe(news.namespace, news.name);
     const log = olds.logFile;
     await refuseForeignFiles(what, news.files, olds.writtenFiles, news.adopt);
     const proof = await proofOf(olds.pid, olds, ownerMark(olds));
-    const restart = proof.verdict !== "ours" || needsRestart(olds, news);
+    const wasRunning = proof.verdict === "ours";
     const planned = news.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
-    await serviceWriteRecord(mark, details(news, log, [...olds.writtenFiles, ...planned], olds));
-    if (restart) await stopProven(olds.pid, olds, ownerMark(olds), olds.stop);
-    const written = await writeFiles(news.files, olds.writtenFiles);
-    await removeFiles(olds.writtenFiles.filter((o) => !written.some((w) => w.path === o.path)));
-    if (!restart) {
+    if (wasRunning && !needsRestart(olds, news)) {
+      const written = await writeFiles(news.files, olds.writtenFiles);
+      await removeFiles(olds.writtenFiles.filter((o) => !written.some((w) => w.path === o.path)));
       await serviceWriteRecord(mark, details(news, log, written, olds));
+      await logTrim(log, LOG_MAX_BYTES);
       return { outs: outputs(news, olds, log, written) };
     }
-    const started = await start(news, mark, await namespaceInode(news), log);
-    await serviceWriteRecord(mark, details(news, log, written, started));
-    await awaitReady(news, started, mark, log);
+    // The old process stops before the record stops naming it; from then on the record names the
+    // namespace, so the new process is found by its environment until its pid is recorded.
+    await stopProven(olds.pid, olds, ownerMark(olds), olds.stop);
+    const netnsInode = await namespaceInode(news);
+    await serviceWriteRecord(mark, details(news, log, [...olds.writtenFiles, ...planned], { netnsInode }));
+    const written = await writeFiles(news.files, olds.writtenFiles);
+    await removeFiles(olds.writtenFiles.filter((o) => !written.some((w) => w.path === o.path)));
+    let started: ({ pid: number } & StartedProcess) | undefined;
+    try {
+      started = await start(news, mark, netnsInode, log);
+      await serviceWriteRecord(mark, details(news, log, written, started));
+      await awaitReady(news, started, mark, log);
+    } catch (e) {
+      return restorePrevious(e, id, olds, news, written, netnsInode, wasRunning, started);
+    }
     return { outs: outputs(news, started, log, written) };
   },
 
@@ -396,11 +615,17 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     const record = await serviceReadRecord(props.namespace, props.name);
+    if (record?.mark === mark) {
+      // One the state does not name (an update killed in its restart): the record finds it.
+      for (const r of await findServiceProcesses(recorded(record), mark)) {
+        await stopProven(r.pid, r.started, mark, props.stop);
+      }
+    }
     const files = [...props.writtenFiles, ...(record?.mark === mark ? record.files : [])];
     await removeFiles(
       files.filter((f, i) => files.findIndex((g) => g.path === f.path && g.sha256 === f.sha256) === i),
     );
-    await fileRemove(props.logFile);
+    await removeLogs(props.logFile);
     await serviceReleaseRecord(props.namespace, props.name, mark);
   },
 };

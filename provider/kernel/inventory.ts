@@ -9,7 +9,13 @@ import { recordList } from "./records";
 import { TAP_STAGING_NAME } from "./tuntap";
 import { OWNED_ROUTE_PROTOCOL, ROUTE_RECORD_DIR, routeListOwned, type OwnedRoute } from "./route";
 import { STACK_INSTANCE_RECORD_DIR } from "./stackInstance";
-import { parseServiceRecordDetails, processFacts, SERVICE_RECORD_DIR, type ProcessFacts } from "./service";
+import {
+  markedSessionLeaders,
+  parseServiceRecordDetails,
+  processFacts,
+  SERVICE_RECORD_DIR,
+  type ProcessFacts,
+} from "./service";
 
 /** A named namespace, marked or not (records are checked against it). */
 export interface FoundNamespace {
@@ -60,7 +66,10 @@ export interface FoundRecord {
   readonly modifiedMs: number;
 }
 
-/** The process a service record names, as /proc shows that pid now (its proof decides whose it is). */
+/**
+ * A process a service record names, or one whose own environment names the record (a start killed
+ * before its pid was recorded), as /proc shows it now; its proof decides whose it is.
+ */
 export interface FoundProcess {
   /** The record's file name. */
   readonly file: string;
@@ -73,7 +82,10 @@ export interface Inventory {
   readonly links: readonly FoundLink[];
   readonly routes: readonly FoundRoute[];
   readonly records: readonly FoundRecord[];
-  /** Processes are found only through their records: nothing else in /proc says it is ours. */
+  /**
+   * Processes are found only through their records: the pid a record names, and session leaders
+   * whose environment names a record's file. Nothing else in /proc says a process is ours.
+   */
   readonly processes: readonly FoundProcess[];
 }
 
@@ -254,16 +266,21 @@ export async function takeInventory(ip: Ip = defaultIp()): Promise<Inventory> {
     return { namespace, found };
   });
   const scans = [host, ...named.map((n) => n.found)];
-  const processes = await pool(
-    records.filter((r) => r.kind === "service"),
-    8,
-    async (r): Promise<FoundProcess[]> => {
-      const pid = parseServiceRecordDetails(r.details)?.pid;
-      return pid === undefined ? [] : [{ file: r.file, pid, facts: await processFacts(pid) }];
-    },
-  );
+  const serviceRecords = records.filter((r) => r.kind === "service");
+  const byRecord = await pool(serviceRecords, 8, async (r): Promise<FoundProcess[]> => {
+    const pid = parseServiceRecordDetails(r.details)?.pid;
+    return pid === undefined ? [] : [{ file: r.file, pid, facts: await processFacts(pid) }];
+  });
+  const files = new Set(serviceRecords.map((r) => r.file));
+  const unnamed = files.size === 0 ? [] : await markedSessionLeaders();
+  const processes = byRecord.flat();
+  for (const { pid, facts } of unnamed) {
+    const file = facts.serviceFile;
+    if (file === undefined || !files.has(file)) continue;
+    if (!processes.some((p) => p.pid === pid && p.file === file)) processes.push({ file, pid, facts });
+  }
   return {
-    processes: processes.flat(),
+    processes,
     namespaces: named.flatMap((n) => (n.namespace ? [n.namespace] : [])),
     links: scans.flatMap((s) => s?.links ?? []),
     routes: scans.flatMap((s) => s?.routes ?? []),

@@ -5,7 +5,20 @@
 // own: `ip netns exec`, `env` and `setpriv` each exec in place, so the pid we get is the daemon's.
 import { createHash } from "node:crypto";
 import { constants } from "node:os";
-import { chmod, mkdir, open, readFile, readlink, rename, rm, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat as fileStat,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { KernelCommandError } from "./errors";
 import { assertNetnsName } from "./ip";
@@ -19,6 +32,14 @@ export const SERVICE_RECORD_DIR = `${RECORDS_ROOT}/service`;
 export const SERVICE_LOG_DIR = "/var/log/pulumi-netns";
 /** The environment variable that carries the owner's mark in the process's environment. */
 export const MARK_VARIABLE = "PULUMI_NETNS_MARK";
+/**
+ * The environment variable that says which service a process is and what it runs with:
+ * `<record file>/<configuration hash>`. It finds a process no record names yet (a provider killed
+ * between the start and the record's rewrite) and tells whether it runs what the inputs say.
+ */
+export const SERVICE_VARIABLE = "PULUMI_NETNS_SERVICE";
+/** How many earlier logs a service keeps beside its log (`.1` the newest). */
+export const LOG_KEEP = 2;
 /** The PATH a service runs with unless its environment sets one. */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -33,6 +54,15 @@ export function serviceRecordFile(netns: string, name: string): string {
 export function serviceLogFile(netns: string, name: string): string {
   return join(SERVICE_LOG_DIR, `${name}-${serviceRecordFile(netns, name).slice(0, 12)}.log`);
 }
+
+/** The log and the earlier logs kept beside it, newest first. */
+export const serviceLogFiles = (log: string): string[] => [
+  log,
+  ...Array.from({ length: LOG_KEEP }, (_, i) => `${log}.${i + 1}`),
+];
+
+/** The value of {@link SERVICE_VARIABLE}: the record file and the hash of what the process runs with. */
+export const serviceVariableValue = (recordFile: string, config: string): string => `${recordFile}/${config}`;
 
 /** A file a service wrote, by the hash of what it wrote. */
 export interface WrittenFile {
@@ -123,26 +153,47 @@ export interface ProcessFacts {
   readonly netnsInode?: number | undefined;
   /** The value of PULUMI_NETNS_MARK in /proc/PID/environ. */
   readonly mark?: string | undefined;
+  /** /proc/PID/stat field 6: the session id (a service leads its own session). */
+  readonly session?: number | undefined;
+  /** From PULUMI_NETNS_SERVICE in /proc/PID/environ: the record file of the service it is. */
+  readonly serviceFile?: string | undefined;
+  /** From PULUMI_NETNS_SERVICE: the hash of what it runs with. */
+  readonly serviceConfig?: string | undefined;
 }
 
-/** State (field 3) and start time (field 22) of /proc/PID/stat; the name in parentheses may hold anything. */
-export function parseProcStat(text: string): { state: string; startTime: string } | undefined {
+/**
+ * State (field 3), session (field 6) and start time (field 22) of /proc/PID/stat; the name in
+ * parentheses may hold anything.
+ */
+export function parseProcStat(
+  text: string,
+): { state: string; session: number; startTime: string } | undefined {
   const fields = text
     .slice(text.lastIndexOf(")") + 2)
     .trim()
     .split(" ");
-  const [state, startTime] = [fields[0], fields[19]];
-  return state && startTime && /^\d+$/.test(startTime) ? { state, startTime } : undefined;
+  const [state, session, startTime] = [fields[0], fields[3], fields[19]];
+  return state && startTime && /^\d+$/.test(startTime) && session && /^\d+$/.test(session)
+    ? { state, session: Number(session), startTime }
+    : undefined;
 }
 
-/** The mark in a NUL-separated environment block. */
-export function markInEnviron(environ: string): string | undefined {
-  const prefix = `${MARK_VARIABLE}=`;
+/**
+ * The value of `variable` in an environment block, its entries separated by NUL (as
+ * /proc/PID/environ has them) or by newlines (as the remote scripts print them, a newline inside a
+ * value turned into \x01 there): a value holding a newline never passes for a variable of its own.
+ */
+export function variableInEnviron(environ: string, variable: string): string | undefined {
+  const prefix = `${variable}=`;
   return environ
-    .split(/[\0\n]/)
+    .split(environ.includes("\0") ? "\0" : "\n")
     .find((v) => v.startsWith(prefix))
     ?.slice(prefix.length);
 }
+
+/** The mark in an environment block. */
+export const markInEnviron = (environ: string): string | undefined =>
+  variableInEnviron(environ, MARK_VARIABLE);
 
 const NS_INODE = /^net:\[(\d+)\]$/;
 
@@ -155,20 +206,41 @@ export function processFactsFrom(
   const parsed = stat === undefined ? undefined : parseProcStat(stat);
   if (!parsed) return { state: "absent" };
   const inode = NS_INODE.exec(nsLink?.trim() ?? "")?.[1];
+  const service = variableInEnviron(environ, SERVICE_VARIABLE)?.split("/");
   return {
     state: parsed.state === "Z" || parsed.state === "X" ? "dead" : "running",
     startTime: parsed.startTime,
     netnsInode: inode === undefined ? undefined : Number(inode),
     mark: markInEnviron(environ),
+    session: parsed.session,
+    serviceFile: service?.length === 2 ? service[0] : undefined,
+    serviceConfig: service?.length === 2 ? service[1] : undefined,
   };
 }
 
-// One round trip: stat, the namespace link, then the environment's mark line.
+// Our two variables of /proc/$p/environ, one a line (a newline inside a value becomes \001).
+const ENVIRON_LINES = `grep -z -E '^(${MARK_VARIABLE}|${SERVICE_VARIABLE})=' < "/proc/$p/environ" 2>/dev/null | tr '\\n\\000' '\\001\\n'`;
+
+// One round trip: stat, the namespace link, then our variables of the environment.
 const FACTS_SCRIPT = [
-  's=$(cat "/proc/$1/stat" 2>/dev/null) || exit 0',
+  "p=$1",
+  's=$(cat "/proc/$p/stat" 2>/dev/null) || exit 0',
   'printf "%s\\n" "$s"',
-  'readlink "/proc/$1/ns/net" 2>/dev/null || echo',
-  `tr '\\0' '\\n' < "/proc/$1/environ" 2>/dev/null | grep '^${MARK_VARIABLE}=' || :`,
+  'readlink "/proc/$p/ns/net" 2>/dev/null || echo',
+  `${ENVIRON_LINES} || :`,
+].join("\n");
+
+// Every session leader whose environment carries a mark: per process a line `=PID`, its stat, its
+// namespace link, our variables.
+const MARKED_SCRIPT = [
+  `for f in $(grep -l -z '^${MARK_VARIABLE}=' /proc/[0-9]*/environ 2>/dev/null); do`,
+  "  p=${f#/proc/}; p=${p%/environ}",
+  '  s=$(cat "/proc/$p/stat" 2>/dev/null) || continue',
+  '  printf "=%s\\n%s\\n" "$p" "$s"',
+  '  readlink "/proc/$p/ns/net" 2>/dev/null || echo',
+  `  ${ENVIRON_LINES} || :`,
+  "done",
+  ":",
 ].join("\n");
 
 const positive = (pid: number) => {
@@ -193,6 +265,43 @@ export async function processFacts(pid: number): Promise<ProcessFacts> {
   if (out === "") return { state: "absent" };
   const [stat, ns, ...rest] = out.split("\n");
   return processFactsFrom(stat, ns, rest.join("\n"));
+}
+
+/** A process whose own environment carries a service mark, and that leads its own session. */
+export interface MarkedProcess {
+  readonly pid: number;
+  readonly facts: ProcessFacts;
+}
+
+/**
+ * Every live session leader whose environment carries a service mark: what a service's process is,
+ * whether or not a record names its pid. Equivalent to: `grep -l -z ^PULUMI_NETNS_MARK=
+ * /proc/[0-9]*\/environ`, then each one's stat, `ns/net` and those variables.
+ */
+export async function markedSessionLeaders(): Promise<MarkedProcess[]> {
+  const found: MarkedProcess[] = [];
+  const keep = (pid: number, facts: ProcessFacts) => {
+    if (facts.state === "running" && facts.session === pid && facts.mark !== undefined)
+      found.push({ pid, facts });
+  };
+  if (currentHost() === localHost) {
+    const pids = (await readdir("/proc")).filter((e) => /^\d+$/.test(e));
+    for (const entry of pids) {
+      const proc = `/proc/${entry}`;
+      const environ = await readFile(join(proc, "environ"), "utf8").catch(() => undefined);
+      if (environ === undefined || !environ.includes(`${MARK_VARIABLE}=`)) continue;
+      const stat = await readFile(join(proc, "stat"), "utf8").catch(() => undefined);
+      const ns = await readlink(join(proc, "ns/net")).catch(() => undefined);
+      keep(Number(entry), processFactsFrom(stat, ns, environ));
+    }
+    return found;
+  }
+  const out = await runScript(MARKED_SCRIPT, []);
+  for (const chunk of out.split(/^=/m).slice(1)) {
+    const [pid, stat, ns, ...rest] = chunk.split("\n");
+    keep(Number(pid), processFactsFrom(stat, ns, rest.join("\n")));
+  }
+  return found;
 }
 
 /** Runs a constant script on the current host (another machine), failing with its argv and stderr. */
@@ -239,13 +348,20 @@ export interface StartSpec {
   readonly user?: string | undefined;
   readonly group?: string | undefined;
   readonly mark: string;
+  /** The value of {@link SERVICE_VARIABLE}. */
+  readonly service: string;
   readonly log: string;
 }
 
 /** The argv that starts a service: every step execs in place. */
 export function startArgv(spec: StartSpec, group: string | undefined): string[] {
   assertNetnsName(spec.netns);
-  const env = { PATH: DEFAULT_PATH, ...spec.environment, [MARK_VARIABLE]: spec.mark };
+  const env = {
+    PATH: DEFAULT_PATH,
+    ...spec.environment,
+    [SERVICE_VARIABLE]: spec.service,
+    [MARK_VARIABLE]: spec.mark,
+  };
   const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const privileges =
     spec.user === undefined
@@ -270,6 +386,7 @@ const START_SCRIPT = [
   "log=$1; dir=$2; shift 2",
   'mkdir -p -m 750 -- "${log%/*}" || exit 1',
   'cd -- "$dir" || exit 1',
+  ...rotateLines(),
   '(umask 027 && : > "$log") || exit 1',
   // Without job control a background job shares the shell's process group, so setsid(1) makes the
   // session in place instead of forking, and $! is the daemon's pid.
@@ -277,9 +394,72 @@ const START_SCRIPT = [
   'echo "$!"',
 ].join("\n");
 
+/** Shell lines that move `$log` to `$log.1`, `$log.1` to `$log.2` (the oldest kept is overwritten). */
+function rotateLines(): string[] {
+  const lines: string[] = [];
+  for (let i = LOG_KEEP; i >= 1; i--) {
+    const from = i === 1 ? '"$log"' : `"$log.${i - 1}"`;
+    lines.push(`if [ -e ${from} ]; then mv -f -- ${from} "$log.${i}" || exit 1; fi`);
+  }
+  return lines;
+}
+
 /**
- * Starts the service detached (a session of its own, stdin /dev/null, stdout and stderr to the log,
- * which is truncated) and returns its pid. It outlives the process that started it.
+ * Moves the log aside for a new start: the log becomes `.1`, `.1` becomes `.2`, and so on, the
+ * oldest kept dropped. Equivalent to: `mv LOG.1 LOG.2; mv LOG LOG.1`.
+ */
+export async function logRotate(log: string): Promise<void> {
+  if (currentHost() !== localHost) {
+    await runScript(["log=$1", ...rotateLines()].join("\n"), [log]);
+    return;
+  }
+  const files = serviceLogFiles(log);
+  for (let i = files.length - 1; i >= 1; i--) {
+    await rename(files[i - 1]!, files[i]!).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e;
+    });
+  }
+}
+
+const TRIM_SCRIPT = [
+  "log=$1; max=$2",
+  's=$(stat -c %s -- "$log" 2>/dev/null) || exit 0',
+  '[ "$s" -gt "$max" ] || exit 0',
+  ...rotateLines().slice(0, -1),
+  'cp -p -- "$log" "$log.1" && : > "$log"',
+].join("\n");
+
+/**
+ * When the log of a running service is over `maxBytes`, copies it to `.1` (the earlier ones moved
+ * along) and empties it in place: the process keeps its descriptor, opened with O_APPEND, so its
+ * next line goes to the start of the emptied file. What it writes between the copy and the
+ * truncation is lost (logrotate's copytruncate has the same gap).
+ * Equivalent to: `cp LOG LOG.1 && : > LOG` when `stat -c %s LOG` > MAX.
+ */
+export async function logTrim(log: string, maxBytes: number): Promise<void> {
+  if (currentHost() !== localHost) {
+    await runScript(TRIM_SCRIPT, [log, String(maxBytes)]);
+    return;
+  }
+  const size = await fileStat(log).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size <= maxBytes) return;
+  const files = serviceLogFiles(log);
+  for (let i = files.length - 1; i >= 2; i--) {
+    await rename(files[i - 1]!, files[i]!).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e;
+    });
+  }
+  await copyFile(log, files[1]!);
+  await truncate(log, 0);
+}
+
+/**
+ * Starts the service detached (a session of its own, stdin /dev/null, stdout and stderr appended
+ * to a fresh log, the previous one rotated to `.1`) and returns its pid. It outlives the process
+ * that started it.
  */
 export async function serviceSpawn(spec: StartSpec): Promise<number> {
   const group = spec.user !== undefined ? (spec.group ?? (await primaryGroup(spec.user))) : undefined;
@@ -293,7 +473,10 @@ export async function serviceSpawn(spec: StartSpec): Promise<number> {
     return pid;
   }
   await mkdir(dirname(spec.log), { recursive: true, mode: 0o750 });
-  const log = await open(spec.log, "w", 0o640);
+  await logRotate(spec.log);
+  // O_APPEND: a trim (logTrim) empties the file under the running process, whose next write then
+  // lands at the new end rather than at its old offset.
+  const log = await open(spec.log, "a", 0o640);
   try {
     const [file, ...args] = argv as [string, ...string[]];
     return await spawnDetached(file, args, { cwd: spec.workingDirectory, outputFd: log.fd });

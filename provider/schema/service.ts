@@ -18,6 +18,8 @@ import { diffBy, ownershipRules, record, replace, update } from "./diff";
 
 /** The environment variable whose value, in the process's own environment, names its owner. */
 export const SERVICE_MARK_VARIABLE = "PULUMI_NETNS_MARK";
+/** The one that names the service and what it runs with (provider/kernel/service.ts). */
+export const SERVICE_IDENTITY_VARIABLE = "PULUMI_NETNS_SERVICE";
 
 export function serviceNameProblems(name: string): string[] {
   return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/u.test(name)
@@ -61,6 +63,11 @@ export function environmentKeyProblems(key: string): string[] {
   if (key === SERVICE_MARK_VARIABLE) {
     return [
       `${SERVICE_MARK_VARIABLE} is set by pulumi-netns: it is the mark that proves the process is this resource's`,
+    ];
+  }
+  if (key === SERVICE_IDENTITY_VARIABLE) {
+    return [
+      `${SERVICE_IDENTITY_VARIABLE} is set by pulumi-netns: it names the service and what it runs with, so a process no record names yet is found`,
     ];
   }
   return [];

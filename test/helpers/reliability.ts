@@ -135,12 +135,43 @@ export function engineProcess(stackName: string): number | undefined {
   });
 }
 
+/** The session id of a process (/proc/PID/stat field 6), or undefined when it has gone. */
+export function sessionOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process is stopped (state T): a provider that reached its failpoint. */
+export function isStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
+  } catch {
+    return false;
+  }
+}
+
+export interface KillOptions {
+  /**
+   * Leave alone the descendants in another session than `root`'s: a Service's daemon, which its
+   * start puts in a session of its own and which a crash of the engine and its plugins does not
+   * take with it (the kernel reparents it).
+   */
+  readonly spareOtherSessions?: boolean;
+}
+
 /**
  * SIGKILLs `root` and the tree below it (for the engine: its language host and dynamic-provider
  * plugins, and any `ip` they run). First SIGSTOP until no new process appears, so nothing reacts
  * to its parent dying, then SIGKILL. Returns the command lines it killed.
  */
-export function killTree(root: number): string[] {
+export function killTree(root: number, options: KillOptions = {}): string[] {
+  const session = sessionOf(root);
+  const spared = (pid: number) => options.spareOtherSessions === true && sessionOf(pid) !== session;
   const stopped = new Set<number>();
   const stop = (pid: number) => {
     try {
@@ -152,7 +183,7 @@ export function killTree(root: number): string[] {
   };
   stop(root);
   for (let round = 0; round < 20; round++) {
-    const fresh = descendants(root).filter((p) => !stopped.has(p));
+    const fresh = descendants(root).filter((p) => !stopped.has(p) && !spared(p));
     if (fresh.length === 0) break;
     fresh.forEach(stop);
   }
@@ -270,7 +301,12 @@ export function linkSnapshot(namespace: string | undefined, dev?: string): unkno
 /** Where an operation is killed: after its k-th finished resource step, or once the kernel shows something. */
 export type KillPoint =
   | { readonly title: string; readonly events: number }
-  | { readonly title: string; readonly kernel: () => boolean };
+  | {
+      readonly title: string;
+      readonly kernel: () => boolean;
+      /** How often to look (default 5 ms); a state that lasts (a stopped provider) can be looked at rarely. */
+      readonly everyMs?: number;
+    };
 
 /**
  * Runs `operation` on stack `stackName` and SIGKILLs the engine tree at `point`. Resolves with
@@ -280,12 +316,13 @@ export async function killedAt(
   stackName: string,
   point: KillPoint,
   operation: (onEvent: (e: EngineEvent) => void) => Promise<unknown>,
+  options: KillOptions = {},
 ): Promise<string[]> {
   let killed: string[] | undefined;
   const kill = () => {
     if (killed) return;
     const engine = engineProcess(stackName);
-    if (engine !== undefined) killed = killTree(engine);
+    if (engine !== undefined) killed = killTree(engine, options);
   };
   let steps = 0;
   const onEvent = (e: EngineEvent) => {
@@ -300,7 +337,7 @@ export async function killedAt(
     void (async () => {
       while (!finished && !killed) {
         if (point.kernel()) kill();
-        await sleep(5);
+        await sleep(point.everyMs ?? 5);
       }
     })();
   }

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -16,11 +17,15 @@ import {
 import { after, before, describe, test } from "node:test";
 import {
   processFacts,
+  serviceClaimRecord,
   serviceLogFile,
   serviceRecordFile,
   SERVICE_RECORD_DIR,
+  serviceSpawn,
+  serviceVariableValue,
   serviceWriteRecord,
 } from "../../../provider/kernel/service";
+import { LOG_MAX_BYTES, serviceConfig } from "../../../provider/service";
 import { uniquePrefix } from "../../helpers/names";
 import { killQuietly as kill, processesMarked as processesMarkedBy } from "../../helpers/processes";
 import { ip, removeByPrefix } from "../../helpers/readback";
@@ -77,10 +82,22 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
   });
   after(() => {
     if (!isRoot()) return;
-    for (const name of ["web", "again", "alien", "late", "cfg", "clash", "nobody"]) {
+    for (const name of [
+      "web",
+      "again",
+      "alien",
+      "late",
+      "cfg",
+      "clash",
+      "nobody",
+      "restore",
+      "logs",
+      "unrec",
+    ]) {
       for (const pid of processesMarked(markOf(p, "Service", name))) kill(-pid);
       rmSync(recordPath(name), { force: true });
-      rmSync(serviceLogFile(ns, name), { force: true });
+      for (const suffix of ["", ".1", ".2", ".3"])
+        rmSync(`${serviceLogFile(ns, name)}${suffix}`, { force: true });
     }
     for (const pid of sleepers) kill(pid);
     removeByPrefix(p);
@@ -179,9 +196,10 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
     assert.deepEqual(await service.read(id, forged), {});
     await service.delete(id, forged);
     assert.equal(await alive(sleeper.pid!), true, "delete left the sleeper alone");
-    assert.equal(await alive(outs.pid), true, "and the real service, which that state does not prove");
-    await service.delete(id, outs);
-    assert.equal(await alive(outs.pid), false);
+    // The record (our mark) names the real service: delete stops it rather than drop the record
+    // and leave it running where nothing would find it.
+    assert.equal(await alive(outs.pid), false, "and stopped the service the record proves ours");
+    assert.equal(existsSync(recordPath("alien")), false);
   });
 
   test("a daemon that never gets ready fails create with its log, and leaves nothing", async (t) => {
@@ -257,6 +275,144 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
     await service.delete(id, outs);
     assert.equal(readFileSync(conf, "utf8"), "a=2\n", "delete left the file someone changed");
     assert.equal(await alive(outs.pid), false);
+  });
+
+  test("an update whose new process never gets ready fails with its log and puts the old one back running", async (t) => {
+    if (!requireRoot(t)) return;
+    const conf = `${dir}/restore.conf`;
+    const extra = `${dir}/restore-extra.conf`;
+    const mark = markOf(p, "Service", "restore");
+    const inputs = {
+      namespace: ns,
+      name: "restore",
+      command: ["sleep", "600"],
+      files: [{ path: conf, content: "v=1\n" }],
+      stop: { timeoutSeconds: 1 },
+      managedBy: managedBy(p, "Service", "restore"),
+    };
+    const { id, outs } = await service.create(inputs);
+    const broken = {
+      ...inputs,
+      command: ["python3", "-c", "print('new-daemon says hello', flush=True); import time; time.sleep(60)"],
+      files: [
+        { path: conf, content: "v=2\n" },
+        { path: extra, content: "only the new one has me\n" },
+      ],
+      readiness: { tcpPort: 8087, timeoutSeconds: 1 },
+    };
+    let failure: (Error & { id?: string; properties?: Record<string, unknown> }) | undefined;
+    await assert.rejects(service.update(id, outs, broken), (e: Error) => {
+      failure = e;
+      assert.match(e.message, /was not ready within 1 s \(nothing listens on TCP port 8087\)/);
+      assert.match(e.message, /new-daemon says hello/, "the failed run's log");
+      assert.match(e.message, /The previous configuration runs again \(process \d+\)/);
+      return true;
+    });
+    // The error carries the state of what runs now (the engine keeps it: ErrorResourceInitFailed).
+    assert.equal(failure?.id, id);
+    const now = failure?.properties as typeof outs;
+    assert.notEqual(now.pid, outs.pid, "the old process was stopped for the restart, then started again");
+    assert.deepEqual(
+      processesMarked(mark),
+      [now.pid],
+      "one process: the old configuration's, not the new one",
+    );
+    assert.equal(readFileSync(`/proc/${now.pid}/cmdline`, "utf8"), "sleep\u0000600\u0000");
+    assert.deepEqual(now.command, inputs.command);
+    assert.equal(readFileSync(conf, "utf8"), "v=1\n", "the old file is back");
+    assert.equal(existsSync(extra), false, "the new configuration's own file went");
+    assert.match(readFileSync(`${outs.logFile}.1`, "utf8"), /new-daemon says hello/, "its log kept as .1");
+    // Proven ours by what read proves with, and state is consistent with it.
+    const read = await service.read(id, now);
+    assert.equal(read.props?.pid, now.pid);
+    await service.delete(id, now);
+    assert.deepEqual(processesMarked(mark), []);
+    assert.equal(existsSync(conf), false);
+    assert.equal(existsSync(recordPath("restore")), false);
+  });
+
+  test("each start keeps the previous log as .1 (two kept); an operation trims a log past its limit in place", async (t) => {
+    if (!requireRoot(t)) return;
+    const inputs = (run: number) => ({
+      namespace: ns,
+      name: "logs",
+      command: ["sh", "-c", "echo run $RUN; while sleep 0.1; do echo tick; done"],
+      environment: { RUN: String(run) },
+      stop: { timeoutSeconds: 1 },
+      managedBy: managedBy(p, "Service", "logs"),
+    });
+    const { id, outs } = await service.create(inputs(1));
+    let state = outs;
+    for (const run of [2, 3, 4]) state = (await service.update(id, state, inputs(run))).result.outs;
+    const log = outs.logFile;
+    await waitFor("run 4's first line", async () => readFileSync(log, "utf8").startsWith("run 4"));
+    assert.match(readFileSync(`${log}.1`, "utf8"), /^run 3\n/);
+    assert.match(readFileSync(`${log}.2`, "utf8"), /^run 2\n/);
+    assert.equal(existsSync(`${log}.3`), false, "run 1's log was dropped: two earlier logs are kept");
+
+    // Past the limit: read (refresh) copies the log to .1 and empties it under the running process.
+    appendFileSync(log, "x".repeat(LOG_MAX_BYTES + 1));
+    const read = await service.read(id, state);
+    assert.equal(read.props?.pid, state.pid, "the process runs on");
+    assert.ok(statSync(`${log}.1`).size > LOG_MAX_BYTES, "the big log went to .1");
+    assert.match(readFileSync(`${log}.2`, "utf8"), /^run 3\n/);
+    await waitFor("a tick after the trim", async () => readFileSync(log, "utf8").includes("tick"));
+    // O_APPEND: the process writes at the new end, not at its old offset into a sparse file.
+    assert.ok(statSync(log).size < 4096, `the log restarted small (${statSync(log).size} bytes)`);
+    assert.ok(readFileSync(log, "utf8").startsWith("tick"));
+    await service.delete(id, state);
+    for (const f of [log, `${log}.1`, `${log}.2`]) assert.equal(existsSync(f), false, `${f} went`);
+  });
+
+  test("a process started before its pid was recorded is found by its environment: create takes it over, or stops it", async (t) => {
+    if (!requireRoot(t)) return;
+    const mark = markOf(p, "Service", "unrec");
+    const inputs = {
+      namespace: ns,
+      name: "unrec",
+      // A child that carries the same environment but leads no session: never taken for the service.
+      command: ["sh", "-c", "sleep 600 & exec sleep 601"],
+      stop: { timeoutSeconds: 1 },
+      managedBy: managedBy(p, "Service", "unrec"),
+    };
+    const checked = (await service.checked(inputs)) as Parameters<typeof serviceConfig>[0];
+    const log = serviceLogFile(ns, "unrec");
+    const netnsInode = statSync(`/run/netns/${ns}`).ino;
+    // What a create killed between the start and the record's rewrite leaves: the record claimed
+    // (the namespace's inode, no pid), the process running.
+    const killedStart = async (config: string) => {
+      await serviceClaimRecord(mark, { netns: ns, name: "unrec", log, files: [], netnsInode });
+      const pid = await serviceSpawn({
+        netns: ns,
+        command: inputs.command,
+        environment: {},
+        workingDirectory: "/",
+        mark,
+        service: serviceVariableValue(serviceRecordFile(ns, "unrec"), config),
+        log,
+      });
+      await waitFor("it to exec", async () => processesMarked(mark).length === 2);
+      return pid;
+    };
+    const pid = await killedStart(serviceConfig(checked, mark));
+    const { id, outs } = await service.create(inputs);
+    assert.equal(outs.pid, pid, "create took over the process it had started");
+    assert.equal(processesMarked(mark).length, 2, "no second daemon (the leader and its child)");
+    assert.equal(
+      JSON.parse(readFileSync(recordPath("unrec"), "utf8").split("\n")[1]!).pid,
+      pid,
+      "recorded now",
+    );
+    await service.delete(id, outs);
+    assert.deepEqual(processesMarked(mark), [], "delete stopped its group, the child too");
+
+    // Started with another configuration (the inputs changed since): stopped, and started afresh.
+    const other = await killedStart("0000000000000000");
+    const again = await service.create(inputs);
+    assert.notEqual(again.outs.pid, other);
+    assert.equal(await alive(other), false, "the one running something else was stopped");
+    await service.delete(id, again.outs);
+    assert.deepEqual(processesMarked(mark), []);
   });
 
   test("check names the field and the rule", async (t) => {

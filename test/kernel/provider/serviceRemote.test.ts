@@ -78,6 +78,15 @@ describe("a Service on another machine over SSH", { concurrency: false }, () => 
     assert.deepEqual(await service.read(id, outs), {}, "a killed daemon is gone");
     const again = await service.create(inputs);
     assert.notEqual(again.outs.pid, outs.pid);
+    assert.equal(await exists(b, `${outs.logFile}.1`), true, "the killed run's log was kept as .1");
+
+    // A record that does not name the pid yet (a create killed between the start and the record's
+    // rewrite): the next create finds the process on B by its environment and takes it over.
+    await b.run("sh", ["-c", `sed -i '2s/"pid":[0-9]*,"startTime":"[0-9]*",//' "$1"`, "sh", record]);
+    assert.doesNotMatch(await b.run("cat", [record]), /"pid"/);
+    const adopted = await service.create(inputs);
+    assert.equal(adopted.outs.pid, again.outs.pid, "the same process, found on B by the scan");
+    assert.match(await b.run("cat", [record]), new RegExp(`"pid":${again.outs.pid},`), "and recorded");
 
     const late = {
       ...inputs,
@@ -93,7 +102,9 @@ describe("a Service on another machine over SSH", { concurrency: false }, () => 
 
     await service.delete(id, again.outs);
     assert.equal(await runningOn(b, again.outs.pid), false, "stopped");
-    for (const path of [conf, again.outs.logFile, record]) assert.equal(await exists(b, path), false, path);
+    for (const path of [conf, again.outs.logFile, `${again.outs.logFile}.1`, record]) {
+      assert.equal(await exists(b, path), false, path);
+    }
     await service.delete(id, again.outs);
   });
 });

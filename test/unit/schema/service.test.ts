@@ -3,7 +3,8 @@ import { describe, test } from "node:test";
 import { validate } from "../../../provider/schema/checkFailures";
 import { serviceSchema } from "../../../provider/schema/service";
 import { markInEnviron, parseProcStat, processFactsFrom, startArgv } from "../../../provider/kernel/service";
-import { proveProcess } from "../../../provider/proof";
+import { serviceConfig } from "../../../provider/service";
+import { proveProcess, proveServiceProcess } from "../../../provider/proof";
 import { type Case, runCases } from "../../helpers/schema";
 
 const managedBy = "proj/dev/Service/web";
@@ -63,6 +64,12 @@ const cases: Case[] = [
     title: "the mark variable in the environment",
     input: { ...web, environment: { PULUMI_NETNS_MARK: "x" } },
     property: "environment.PULUMI_NETNS_MARK",
+    reason: /set by pulumi-netns/,
+  },
+  {
+    title: "the service variable in the environment",
+    input: { ...web, environment: { PULUMI_NETNS_SERVICE: "x" } },
+    property: "environment.PULUMI_NETNS_SERVICE",
     reason: /set by pulumi-netns/,
   },
   {
@@ -181,20 +188,91 @@ describe("a service's process, as /proc shows it", () => {
   const stat = "4242 (we)b (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 12345 67 ...";
 
   test("state and start time come from after the last parenthesis", () => {
-    assert.deepEqual(parseProcStat(stat), { state: "S", startTime: "987654" });
+    assert.deepEqual(parseProcStat(stat), { state: "S", session: 4242, startTime: "987654" });
   });
 
   test("a zombie is dead; the mark and the namespace are read", () => {
-    const environ = "PATH=/bin\0PULUMI_NETNS_MARK=i/p/s/Service/web\0";
+    const environ = "PATH=/bin\0PULUMI_NETNS_SERVICE=0123abcd/cafe\0PULUMI_NETNS_MARK=i/p/s/Service/web\0";
     assert.deepEqual(processFactsFrom(stat, "net:[4026532000]", environ), {
       state: "running",
       startTime: "987654",
       netnsInode: 4026532000,
       mark: "i/p/s/Service/web",
+      session: 4242,
+      serviceFile: "0123abcd",
+      serviceConfig: "cafe",
     });
     assert.equal(processFactsFrom(stat.replace(") S ", ") Z "), undefined, "").state, "dead");
     assert.deepEqual(processFactsFrom(undefined, undefined, ""), { state: "absent" });
     assert.equal(markInEnviron("A=1\0B=2\0"), undefined);
+  });
+
+  test("a value with a line break never passes for a variable of its own", () => {
+    // /proc's NUL-separated block: the value of A holds a forged line.
+    assert.equal(markInEnviron("A=x\nPULUMI_NETNS_MARK=theirs\0PULUMI_NETNS_MARK=ours\0"), "ours");
+    assert.equal(markInEnviron("A=x\nPULUMI_NETNS_MARK=theirs\0"), undefined);
+    // The remote scripts' lines (a newline inside a value arrives as \x01).
+    assert.equal(markInEnviron("PULUMI_NETNS_MARK=ours\nPULUMI_NETNS_SERVICE=f/c\n"), "ours");
+  });
+
+  test("a process no record names is ours only as the session leader carrying the mark and the record's file, in its namespace", () => {
+    const record = { file: "f00d", netnsInode: 7 };
+    const facts = {
+      state: "running" as const,
+      startTime: "99",
+      netnsInode: 7,
+      mark: "m",
+      session: 4242,
+      serviceFile: "f00d",
+      serviceConfig: "c",
+    };
+    assert.deepEqual(proveServiceProcess(4242, facts, record, "m"), { verdict: "ours" });
+    const foreign = (f: object, pid = 4242, r: object = record) =>
+      assert.equal(proveServiceProcess(pid, { ...facts, ...f }, { ...record, ...r }, "m").verdict, "foreign");
+    foreign({}, 4243); // a child: it carries the variables, but leads no session
+    foreign({ netnsInode: 8 });
+    foreign({ mark: "other" });
+    foreign({ serviceFile: "beef" }); // another service of the same resource (a rename in flight)
+    foreign({}, 4242, { netnsInode: undefined }); // a record of an earlier version: no namespace to match
+    assert.equal(proveServiceProcess(4242, { ...facts, state: "dead" }, record, "m").verdict, "absent");
+    // A record that names the pid proves it as before, without the new variables.
+    const legacy = { state: "running" as const, startTime: "99", netnsInode: 7, mark: "m", session: 1 };
+    assert.deepEqual(proveServiceProcess(4242, legacy, { ...record, pid: 4242, startTime: "99" }, "m"), {
+      verdict: "ours",
+    });
+  });
+
+  test("the configuration hash ignores key order and unset fields, and sees every restart field", () => {
+    const base = {
+      command: ["sleep", "1"],
+      environment: { A: "1", B: "2" },
+      workingDirectory: "/",
+      user: undefined,
+      group: undefined,
+      files: [{ path: "/etc/x", content: "x", mode: 0o644 }],
+    };
+    const reordered = {
+      files: [{ mode: 0o644, content: "x", path: "/etc/x", owner: undefined }],
+      environment: { B: "2", A: "1" },
+      workingDirectory: "/",
+      command: ["sleep", "1"],
+    };
+    assert.equal(serviceConfig(base, "m"), serviceConfig(reordered, "m"));
+    assert.match(serviceConfig(base, "m"), /^[0-9a-f]{16}$/);
+    for (const changed of [
+      { command: ["sleep", "2"] },
+      { environment: { A: "1" } },
+      { workingDirectory: "/tmp" },
+      { user: "nobody" },
+      { files: [{ path: "/etc/x", content: "x", mode: 0o600 }] },
+    ]) {
+      assert.notEqual(
+        serviceConfig({ ...base, ...changed }, "m"),
+        serviceConfig(base, "m"),
+        JSON.stringify(changed),
+      );
+    }
+    assert.notEqual(serviceConfig(base, "m2"), serviceConfig(base, "m"), "the mark");
   });
 
   test("ours only with pid's start time, namespace and mark all matching", () => {
@@ -223,6 +301,7 @@ describe("a service's process, as /proc shows it", () => {
       environment: { LANG: "C" },
       workingDirectory: "/",
       mark: "i/p/s/Service/web",
+      service: "0123abcd/cafe",
       log: "/var/log/pulumi-netns/web.log",
     };
     assert.deepEqual(startArgv(spec, undefined), [
@@ -234,12 +313,13 @@ describe("a service's process, as /proc shows it", () => {
       "-i",
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       "LANG=C",
+      "PULUMI_NETNS_SERVICE=0123abcd/cafe",
       "PULUMI_NETNS_MARK=i/p/s/Service/web",
       "python3",
       "-m",
       "http.server",
     ]);
-    assert.deepEqual(startArgv({ ...spec, user: "nobody" }, "65534").slice(9, 14), [
+    assert.deepEqual(startArgv({ ...spec, user: "nobody" }, "65534").slice(10, 15), [
       "setpriv",
       "--reuid=nobody",
       "--regid=65534",
