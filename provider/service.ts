@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { netnsIdentity } from "./kernel/netns";
 import {
   contentHash,
+  directoryIdentity,
+  directoryMake,
+  directoryRemove,
   fileHash,
   fileRemove,
   fileWrite,
@@ -16,6 +19,7 @@ import {
   serviceSpawn,
   serviceWriteRecord,
   tcpListening,
+  type MadeDirectory,
   type ServiceRecordDetails,
   type WrittenFile,
 } from "./kernel/service";
@@ -31,6 +35,7 @@ import {
   RESTART_FIELDS,
   serviceReferences,
   serviceSchema,
+  type ServiceDirectory,
   type ServiceFile,
   type ServiceResolved,
 } from "./schema/service";
@@ -44,6 +49,7 @@ export interface ServiceOutputs extends Owned {
   readonly workingDirectory: string;
   readonly user?: string;
   readonly group?: string;
+  readonly directories: ServiceDirectory[];
   readonly files: ServiceFile[];
   readonly readiness?: ServiceResolved["readiness"];
   readonly stop: ServiceResolved["stop"];
@@ -56,6 +62,8 @@ export interface ServiceOutputs extends Owned {
   readonly logFile: string;
   /** Each file it wrote, by the hash of what it wrote: only that is ever removed. */
   readonly writtenFiles: WrittenFile[];
+  /** Each directory it made (or adopted), by its identity: only that is ever removed. */
+  readonly madeDirectories: MadeDirectory[];
 }
 
 type Inputs = ServiceResolved;
@@ -175,6 +183,59 @@ async function removeFiles(files: readonly WrittenFile[]): Promise<void> {
 }
 
 /**
+ * Refuses, before any change, every directory that exists and is not one this resource made (the
+ * identities in `previous`), unless `adopt`.
+ */
+async function refuseForeignDirectories(
+  what: string,
+  directories: readonly ServiceDirectory[],
+  previous: readonly MadeDirectory[],
+  adopt: boolean,
+): Promise<void> {
+  if (adopt) return;
+  const current = await Promise.all(directories.map((d) => directoryIdentity(d.path)));
+  const foreign = directories.filter((d, i) => {
+    const id = current[i];
+    return id !== undefined && !previous.some((p) => p.path === d.path && p.id === id);
+  });
+  if (foreign.length > 0) {
+    throw collisionError(`${what}: directory ${foreign.map((d) => d.path).join(", ")}`, undefined);
+  }
+}
+
+/**
+ * Makes each directory that is missing, and sets mode and owner on those it made before (or, with
+ * `adopt`, finds); each one made is pushed to `made` at once, so a rollback sees it.
+ */
+async function makeDirectories(
+  directories: readonly ServiceDirectory[],
+  previous: readonly MadeDirectory[],
+  adopt: boolean,
+  made: MadeDirectory[],
+): Promise<void> {
+  for (const d of directories) {
+    const id = await directoryIdentity(d.path);
+    const known = id !== undefined && (adopt || previous.some((p) => p.path === d.path && p.id === id));
+    const after = await directoryMake(d.path, d.mode, d.owner, known);
+    made.push({ path: d.path, id: after });
+  }
+}
+
+/** Removes each directory, with what is in it, that is still the one made; warns about one that is not. */
+async function removeDirectories(directories: readonly MadeDirectory[]): Promise<void> {
+  for (const d of directories) {
+    if ((await directoryRemove(d)) === "other") {
+      pulumi.log.warn(`${d.path} was left in place: it is not the directory this stack made.`);
+    }
+  }
+}
+
+/** Each entry once (state and record may both list it). */
+const distinct = <T>(list: readonly T[], keyOf: (t: T) => string): T[] =>
+  list.filter((t, i) => list.findIndex((u) => keyOf(u) === keyOf(t)) === i);
+const key = (d: MadeDirectory) => `${d.path}\0${d.id}`;
+
+/**
  * Starts the process and waits until it is what it should be: exec'd into the namespace with our
  * mark in its environment (until then /proc shows `ip`'s namespace and environment).
  */
@@ -256,6 +317,7 @@ function outputs(
   started: { pid: number } & StartedProcess,
   log: string,
   written: WrittenFile[],
+  made: MadeDirectory[],
 ): ServiceOutputs {
   return {
     ...inputs,
@@ -264,6 +326,7 @@ function outputs(
     netnsInode: started.netnsInode,
     logFile: log,
     writtenFiles: written,
+    madeDirectories: made,
   };
 }
 
@@ -271,12 +334,24 @@ const details = (
   inputs: Pick<Inputs, "namespace" | "name">,
   log: string,
   files: readonly WrittenFile[],
+  directories: readonly MadeDirectory[],
   started?: { pid: number } & StartedProcess,
-): ServiceRecordDetails => ({ netns: inputs.namespace, name: inputs.name, log, files, ...started });
+): ServiceRecordDetails => ({
+  netns: inputs.namespace,
+  name: inputs.name,
+  log,
+  files,
+  directories,
+  ...started,
+});
 
-/** What a service leaves besides its process: its files (those still as written), its log, its record. */
+/**
+ * What a service leaves besides its process: its files (those still as written), its directories
+ * (those still the ones made), its log, its record.
+ */
 export async function removeServiceLeftovers(record: ServiceRecordDetails, mark: string): Promise<void> {
   await removeFiles(record.files);
+  await removeDirectories(record.directories);
   await fileRemove(record.log);
   await serviceReleaseRecord(record.netns, record.name, mark);
 }
@@ -287,10 +362,12 @@ async function undo(
   inputs: Inputs,
   log: string,
   written: readonly WrittenFile[],
+  made: readonly MadeDirectory[],
   started?: { pid: number } & StartedProcess,
 ) {
   if (started) await stopProven(started.pid, started, mark, { signal: "SIGKILL", timeoutSeconds: 1 });
   await removeFiles(written);
+  await removeDirectories(made);
   await fileRemove(log);
   await serviceReleaseRecord(inputs.namespace, inputs.name, mark);
 }
@@ -315,6 +392,7 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     const netnsInode = await namespaceInode(inputs);
     const record = await serviceReadRecord(inputs.namespace, inputs.name);
     let previous: readonly WrittenFile[] = [];
+    let previousDirectories: readonly MadeDirectory[] = [];
     if (record?.pid !== undefined && record.startTime !== undefined && record.netnsInode !== undefined) {
       const recorded = { startTime: record.startTime, netnsInode: record.netnsInode };
       if (record.mark !== mark) {
@@ -325,10 +403,14 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
         await stopProven(record.pid, recorded, mark, inputs.stop);
       }
     }
-    if (record?.mark === mark) previous = record.files;
+    if (record?.mark === mark) [previous, previousDirectories] = [record.files, record.directories];
+    await refuseForeignDirectories(what, inputs.directories, previousDirectories, inputs.adopt);
     await refuseForeignFiles(what, inputs.files, previous, inputs.adopt);
     const planned = inputs.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
-    const claim = await serviceClaimRecord(mark, details(inputs, log, [...previous, ...planned]));
+    const claim = await serviceClaimRecord(
+      mark,
+      details(inputs, log, [...previous, ...planned], previousDirectories),
+    );
     if (!claim.claimed) {
       throw new Error(
         `${what} is being created right now by ${claim.owner}; nothing was changed. Two resources ` +
@@ -337,15 +419,22 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     }
     let written: WrittenFile[];
     let started: ({ pid: number } & StartedProcess) | undefined;
+    const made: MadeDirectory[] = [];
     try {
+      await makeDirectories(inputs.directories, previousDirectories, inputs.adopt, made);
+      // Recorded before anything goes into them, so gc finds them even if this run dies here.
+      await serviceWriteRecord(mark, details(inputs, log, [...previous, ...planned], made));
       written = await writeFiles(inputs.files, previous);
       started = await start(inputs, mark, netnsInode, log);
-      await serviceWriteRecord(mark, details(inputs, log, written, started));
+      await serviceWriteRecord(mark, details(inputs, log, written, made, started));
       await awaitReady(inputs, started, mark, log);
     } catch (e) {
-      return rollBack(e, () => undo(mark, inputs, log, planned, started));
+      return rollBack(e, () => undo(mark, inputs, log, planned, made, started));
     }
-    return { id: `${inputs.namespace}/${inputs.name}`, outs: outputs(inputs, started, log, written) };
+    return {
+      id: `${inputs.namespace}/${inputs.name}`,
+      outs: outputs(inputs, started, log, written, made),
+    };
   },
 
   async read(id, props?: ServiceOutputs) {
@@ -360,7 +449,13 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     // A file changed by hand is left out, so the next diff rewrites it (and restarts the service).
     const hashes = await Promise.all(props.files.map((f) => fileHash(f.path)));
     const files = props.files.filter((f, i) => hashes[i] === contentHash(f.content));
-    return { id, props: { ...props, files } };
+    // So is a directory removed or replaced by hand: the next up makes it again and restarts.
+    const made = props.madeDirectories ?? [];
+    const ids = await Promise.all((props.directories ?? []).map((d) => directoryIdentity(d.path)));
+    const directories = (props.directories ?? []).filter((d, i) =>
+      made.some((m) => m.path === d.path && m.id === ids[i]),
+    );
+    return { id, props: { ...props, files, directories } };
   },
 
   async update(_id, olds: ServiceOutputs, news: Inputs) {
@@ -368,22 +463,35 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     const mark = ownerMark(news);
     const what = describe(news.namespace, news.name);
     const log = olds.logFile;
+    const oldDirectories = olds.madeDirectories ?? [];
+    await refuseForeignDirectories(what, news.directories, oldDirectories, news.adopt);
     await refuseForeignFiles(what, news.files, olds.writtenFiles, news.adopt);
     const proof = await proofOf(olds.pid, olds, ownerMark(olds));
     const restart = proof.verdict !== "ours" || needsRestart(olds, news);
     const planned = news.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
-    await serviceWriteRecord(mark, details(news, log, [...olds.writtenFiles, ...planned], olds));
+    const pending = [...olds.writtenFiles, ...planned];
+    await serviceWriteRecord(mark, details(news, log, pending, oldDirectories, olds));
     if (restart) await stopProven(olds.pid, olds, ownerMark(olds), olds.stop);
+    const made: MadeDirectory[] = [];
+    try {
+      await makeDirectories(news.directories, oldDirectories, news.adopt, made);
+    } finally {
+      await serviceWriteRecord(
+        mark,
+        details(news, log, pending, distinct([...oldDirectories, ...made], key), olds),
+      );
+    }
     const written = await writeFiles(news.files, olds.writtenFiles);
     await removeFiles(olds.writtenFiles.filter((o) => !written.some((w) => w.path === o.path)));
+    await removeDirectories(oldDirectories.filter((o) => !made.some((m) => m.path === o.path)));
     if (!restart) {
-      await serviceWriteRecord(mark, details(news, log, written, olds));
-      return { outs: outputs(news, olds, log, written) };
+      await serviceWriteRecord(mark, details(news, log, written, made, olds));
+      return { outs: outputs(news, olds, log, written, made) };
     }
     const started = await start(news, mark, await namespaceInode(news), log);
-    await serviceWriteRecord(mark, details(news, log, written, started));
+    await serviceWriteRecord(mark, details(news, log, written, made, started));
     await awaitReady(news, started, mark, log);
-    return { outs: outputs(news, started, log, written) };
+    return { outs: outputs(news, started, log, written, made) };
   },
 
   async delete(_id, props: ServiceOutputs) {
@@ -396,10 +504,12 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     const record = await serviceReadRecord(props.namespace, props.name);
-    const files = [...props.writtenFiles, ...(record?.mark === mark ? record.files : [])];
+    const ours = record?.mark === mark ? record : undefined;
     await removeFiles(
-      files.filter((f, i) => files.findIndex((g) => g.path === f.path && g.sha256 === f.sha256) === i),
+      distinct([...props.writtenFiles, ...(ours?.files ?? [])], (f) => `${f.path}\0${f.sha256}`),
     );
+    // After the files, which may be inside them.
+    await removeDirectories(distinct([...(props.madeDirectories ?? []), ...(ours?.directories ?? [])], key));
     await fileRemove(props.logFile);
     await serviceReleaseRecord(props.namespace, props.name, mark);
   },
