@@ -472,7 +472,8 @@ describe("examples through their whole life", { concurrency: false }, () => {
       const before = outputs.daemonPids?.value as Pids;
       await setConfig(s, { r1Asn: "65101" });
       const changed = await s.stack.up();
-      const { same: _, ...changes } = changed.summary.resourceChanges ?? {};
+      const changes = { ...changed.summary.resourceChanges };
+      delete changes.same;
       assert.deepEqual(changes, { update: 1, replace: 2 }, "r1's bgpd, and the probes that run again");
       const after = changed.outputs.daemonPids?.value as Pids;
       assert.notEqual(after.r1!.bgpd, before.r1!.bgpd, "r1's bgpd restarted");
