@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { netnsIdentity } from "./kernel/netns";
 import {
   contentHash,
+  directoryIdentity,
+  directoryMake,
+  directoryRemove,
   fileHash,
   fileRemove,
   fileWrite,
@@ -21,6 +24,7 @@ import {
   serviceVariableValue,
   serviceWriteRecord,
   tcpListening,
+  type MadeDirectory,
   type ProcessFacts,
   type ServiceRecordDetails,
   type WrittenFile,
@@ -42,6 +46,7 @@ import {
   diffService,
   RESTART_FIELDS,
   serviceSchema,
+  type ServiceDirectory,
   type ServiceFile,
   type ServiceResolved,
 } from "./schema/service";
@@ -56,6 +61,7 @@ export interface ServiceOutputs extends Owned {
   readonly workingDirectory: string;
   readonly user?: string;
   readonly group?: string;
+  readonly directories: ServiceDirectory[];
   readonly files: ServiceFile[];
   readonly readiness?: ServiceResolved["readiness"];
   readonly stop: ServiceResolved["stop"];
@@ -68,6 +74,8 @@ export interface ServiceOutputs extends Owned {
   readonly logFile: string;
   /** Each file it wrote, by the hash of what it wrote: only that is ever removed. */
   readonly writtenFiles: WrittenFile[];
+  /** Each directory it made (or adopted), by its identity: only that is ever removed. */
+  readonly madeDirectories: MadeDirectory[];
 }
 
 type Inputs = ServiceResolved;
@@ -258,6 +266,59 @@ async function removeFiles(files: readonly WrittenFile[]): Promise<void> {
 }
 
 /**
+ * Refuses, before any change, every directory that exists and is not one this resource made (the
+ * identities in `previous`), unless `adopt`.
+ */
+async function refuseForeignDirectories(
+  what: string,
+  directories: readonly ServiceDirectory[],
+  previous: readonly MadeDirectory[],
+  adopt: boolean,
+): Promise<void> {
+  if (adopt) return;
+  const current = await Promise.all(directories.map((d) => directoryIdentity(d.path)));
+  const foreign = directories.filter((d, i) => {
+    const id = current[i];
+    return id !== undefined && !previous.some((p) => p.path === d.path && p.id === id);
+  });
+  if (foreign.length > 0) {
+    throw collisionError(`${what}: directory ${foreign.map((d) => d.path).join(", ")}`, undefined);
+  }
+}
+
+/**
+ * Makes each directory that is missing, and sets mode and owner on those it made before (or, with
+ * `adopt`, finds); each one made is pushed to `made` at once, so a rollback sees it.
+ */
+async function makeDirectories(
+  directories: readonly ServiceDirectory[],
+  previous: readonly MadeDirectory[],
+  adopt: boolean,
+  made: MadeDirectory[],
+): Promise<void> {
+  for (const d of directories) {
+    const id = await directoryIdentity(d.path);
+    const known = id !== undefined && (adopt || previous.some((p) => p.path === d.path && p.id === id));
+    const after = await directoryMake(d.path, d.mode, d.owner, known);
+    made.push({ path: d.path, id: after });
+  }
+}
+
+/** Removes each directory, with what is in it, that is still the one made; warns about one that is not. */
+async function removeDirectories(directories: readonly MadeDirectory[]): Promise<void> {
+  for (const d of directories) {
+    if ((await directoryRemove(d)) === "other") {
+      pulumi.log.warn(`${d.path} was left in place: it is not the directory this stack made.`);
+    }
+  }
+}
+
+/** Each entry once (state and record may both list it). */
+const distinct = <T>(list: readonly T[], keyOf: (t: T) => string): T[] =>
+  list.filter((t, i) => list.findIndex((u) => keyOf(u) === keyOf(t)) === i);
+const key = (d: MadeDirectory) => `${d.path}\0${d.id}`;
+
+/**
  * Starts the process and waits until it is what it should be: exec'd into the namespace with our
  * mark in its environment (until then /proc shows `ip`'s namespace and environment).
  */
@@ -344,6 +405,7 @@ function outputs(
   started: { pid: number } & StartedProcess,
   log: string,
   written: WrittenFile[],
+  made: MadeDirectory[],
 ): ServiceOutputs {
   return {
     ...inputs,
@@ -352,6 +414,7 @@ function outputs(
     netnsInode: started.netnsInode,
     logFile: log,
     writtenFiles: written,
+    madeDirectories: made,
   };
 }
 
@@ -363,12 +426,14 @@ const details = (
   inputs: Pick<Inputs, "namespace" | "name">,
   log: string,
   files: readonly WrittenFile[],
-  proc: { pid?: number; startTime?: string; netnsInode: number },
+  directories: readonly MadeDirectory[],
+  proc: { pid?: number; startTime?: string; netnsInode?: number | undefined },
 ): ServiceRecordDetails => ({
   netns: inputs.namespace,
   name: inputs.name,
   log,
   files,
+  directories,
   pid: proc.pid,
   startTime: proc.startTime,
   netnsInode: proc.netnsInode,
@@ -379,9 +444,13 @@ async function removeLogs(log: string): Promise<void> {
   for (const f of serviceLogFiles(log)) await fileRemove(f);
 }
 
-/** What a service leaves besides its process: its files (those still as written), its logs, its record. */
+/**
+ * What a service leaves besides its process: its files (those still as written), its directories
+ * (those still the ones made), its logs, its record.
+ */
 export async function removeServiceLeftovers(record: ServiceRecordDetails, mark: string): Promise<void> {
   await removeFiles(record.files);
+  await removeDirectories(record.directories);
   await removeLogs(record.log);
   await serviceReleaseRecord(record.netns, record.name, mark);
 }
@@ -400,16 +469,27 @@ async function filesIntact(files: readonly ServiceFile[]): Promise<boolean> {
   return files.every((f, i) => hashes[i] === contentHash(f.content));
 }
 
+/** Whether every directory the inputs want is one the record says this resource made. */
+async function directoriesIntact(
+  directories: readonly ServiceDirectory[],
+  made: readonly MadeDirectory[],
+): Promise<boolean> {
+  const ids = await Promise.all(directories.map((d) => directoryIdentity(d.path)));
+  return directories.every((d, i) => made.some((m) => m.path === d.path && m.id === ids[i]));
+}
+
 /** Stops what a failed create started and removes what it wrote; the first error stays. */
 async function undo(
   mark: string,
   inputs: Inputs,
   log: string,
   written: readonly WrittenFile[],
+  made: readonly MadeDirectory[],
   started?: { pid: number } & StartedProcess,
 ) {
   if (started) await stopProven(started.pid, started, mark, { signal: "SIGKILL", timeoutSeconds: 1 });
   await removeFiles(written);
+  await removeDirectories(made);
   await removeLogs(log);
   await serviceReleaseRecord(inputs.namespace, inputs.name, mark);
 }
@@ -432,6 +512,7 @@ async function restorePrevious(
   olds: ServiceOutputs,
   news: Inputs,
   written: readonly WrittenFile[],
+  directories: MadeDirectory[],
   netnsInode: number,
   wasRunning: boolean,
   started?: { pid: number } & StartedProcess,
@@ -446,15 +527,18 @@ async function restorePrevious(
       await stopProven(started.pid, started, ownerMark(news), { signal: "SIGKILL", timeoutSeconds: 1 });
     }
     const planned = olds.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
-    await serviceWriteRecord(oldMark, details(olds, log, [...written, ...planned], { netnsInode }));
+    await serviceWriteRecord(
+      oldMark,
+      details(olds, log, [...written, ...planned], directories, { netnsInode }),
+    );
     back = await writeFiles(olds.files, written);
     await removeFiles(written.filter((w) => !olds.files.some((f) => f.path === w.path)));
     if (wasRunning) {
       restarted = await start(olds, oldMark, netnsInode, log);
-      await serviceWriteRecord(oldMark, details(olds, log, back, { ...restarted }));
+      await serviceWriteRecord(oldMark, details(olds, log, back, directories, restarted));
       await awaitReady(olds, restarted, oldMark, log);
     } else {
-      await serviceWriteRecord(oldMark, details(olds, log, back, { netnsInode }));
+      await serviceWriteRecord(oldMark, details(olds, log, back, directories, { netnsInode }));
     }
   } catch (restoreError) {
     const second = restoreError instanceof Error ? restoreError.message : String(restoreError);
@@ -478,7 +562,7 @@ async function restorePrevious(
   throw Object.assign(error, {
     id,
     properties: {
-      ...outputs(olds, restarted, log, back),
+      ...outputs(olds, restarted, log, back, directories),
       ...(provider === undefined ? {} : { __provider: provider }),
     },
   });
@@ -501,37 +585,45 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     const record = await serviceReadRecord(inputs.namespace, inputs.name);
     const planned = inputs.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
     let previous: readonly WrittenFile[] = [];
+    let previousDirectories: readonly MadeDirectory[] = [];
     if (record && record.mark !== mark) {
       const theirs = await findServiceProcesses(recorded(record), record.mark);
       if (theirs.length > 0) throw collisionError(`${what} (process ${theirs[0]!.pid})`, record.mark);
     }
     if (record?.mark === mark) {
       // Ours from an interrupted run or a state refresh dropped: a process that runs what the
-      // inputs say, in this namespace, with its files intact, is taken over; any other is stopped.
-      previous = record.files;
+      // inputs say, in this namespace, with its files and directories intact, is taken over; any
+      // other is stopped.
+      [previous, previousDirectories] = [record.files, record.directories];
       const running = await findServiceProcesses(recorded(record), mark);
       const config = serviceConfig(inputs, mark);
-      const intact = running.length > 0 && (await filesIntact(inputs.files));
+      const intact =
+        running.length > 0 &&
+        (await filesIntact(inputs.files)) &&
+        (await directoriesIntact(inputs.directories, record.directories));
       const adopted = intact
         ? running.find((r) => r.config === config && r.started.netnsInode === netnsInode)
         : undefined;
       for (const r of running) if (r !== adopted) await stopProven(r.pid, r.started, mark, inputs.stop);
       if (adopted) {
         const started = { pid: adopted.pid, ...adopted.started };
+        const kept = record.directories.filter((m) => inputs.directories.some((d) => d.path === m.path));
         try {
-          await serviceWriteRecord(mark, details(inputs, log, planned, started));
+          await removeDirectories(record.directories.filter((m) => !kept.includes(m)));
+          await serviceWriteRecord(mark, details(inputs, log, planned, kept, started));
           await awaitReady(inputs, started, mark, log);
           await logTrim(log, LOG_MAX_BYTES);
         } catch (e) {
-          return rollBack(e, () => undo(mark, inputs, log, planned, started));
+          return rollBack(e, () => undo(mark, inputs, log, planned, kept, started));
         }
-        return { id, outs: outputs(inputs, started, log, planned) };
+        return { id, outs: outputs(inputs, started, log, planned, kept) };
       }
     }
+    await refuseForeignDirectories(what, inputs.directories, previousDirectories, inputs.adopt);
     await refuseForeignFiles(what, inputs.files, previous, inputs.adopt);
     const claim = await serviceClaimRecord(
       mark,
-      details(inputs, log, [...previous, ...planned], { netnsInode }),
+      details(inputs, log, [...previous, ...planned], previousDirectories, { netnsInode }),
     );
     if (!claim.claimed) {
       throw new Error(
@@ -542,17 +634,21 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     failpoint("claimed");
     let written: WrittenFile[];
     let started: ({ pid: number } & StartedProcess) | undefined;
+    const made: MadeDirectory[] = [];
     try {
+      await makeDirectories(inputs.directories, previousDirectories, inputs.adopt, made);
+      // Recorded before anything goes into them, so gc finds them even if this run dies here.
+      await serviceWriteRecord(mark, details(inputs, log, [...previous, ...planned], made, { netnsInode }));
       written = await writeFiles(inputs.files, previous);
       started = await start(inputs, mark, netnsInode, log);
-      await serviceWriteRecord(mark, details(inputs, log, written, started));
+      await serviceWriteRecord(mark, details(inputs, log, written, made, started));
       failpoint("recorded");
       await awaitReady(inputs, started, mark, log);
       failpoint("ready");
     } catch (e) {
-      return rollBack(e, () => undo(mark, inputs, log, planned, started));
+      return rollBack(e, () => undo(mark, inputs, log, planned, made, started));
     }
-    return { id, outs: outputs(inputs, started, log, written) };
+    return { id, outs: outputs(inputs, started, log, written, made) };
   },
 
   async read(id, props?: ServiceOutputs) {
@@ -568,7 +664,13 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     // A file changed by hand is left out, so the next diff rewrites it (and restarts the service).
     const hashes = await Promise.all(props.files.map((f) => fileHash(f.path)));
     const files = props.files.filter((f, i) => hashes[i] === contentHash(f.content));
-    return { id, props: { ...props, files } };
+    // So is a directory removed or replaced by hand: the next up makes it again and restarts.
+    const made = props.madeDirectories ?? [];
+    const ids = await Promise.all((props.directories ?? []).map((d) => directoryIdentity(d.path)));
+    const directories = (props.directories ?? []).filter((d, i) =>
+      made.some((m) => m.path === d.path && m.id === ids[i]),
+    );
+    return { id, props: { ...props, files, directories } };
   },
 
   async update(id, olds: ServiceOutputs, news: Inputs) {
@@ -576,33 +678,52 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
     const mark = ownerMark(news);
     const what = describe(news.namespace, news.name);
     const log = olds.logFile;
+    const oldDirectories = olds.madeDirectories ?? [];
+    await refuseForeignDirectories(what, news.directories, oldDirectories, news.adopt);
     await refuseForeignFiles(what, news.files, olds.writtenFiles, news.adopt);
     const proof = await proofOf(olds.pid, olds, ownerMark(olds));
     const wasRunning = proof.verdict === "ours";
     const planned = news.files.map((f) => ({ path: f.path, sha256: contentHash(f.content) }));
-    if (wasRunning && !needsRestart(olds, news)) {
-      const written = await writeFiles(news.files, olds.writtenFiles);
-      await removeFiles(olds.writtenFiles.filter((o) => !written.some((w) => w.path === o.path)));
-      await serviceWriteRecord(mark, details(news, log, written, olds));
-      await logTrim(log, LOG_MAX_BYTES);
-      return { outs: outputs(news, olds, log, written) };
-    }
+    const restart = !wasRunning || needsRestart(olds, news);
+    const pending = [...olds.writtenFiles, ...planned];
     // The old process stops before the record stops naming it; from then on the record names the
     // namespace, so the new process is found by its environment until its pid is recorded.
-    await stopProven(olds.pid, olds, ownerMark(olds), olds.stop);
-    const netnsInode = await namespaceInode(news);
-    await serviceWriteRecord(mark, details(news, log, [...olds.writtenFiles, ...planned], { netnsInode }));
+    if (restart) await stopProven(olds.pid, olds, ownerMark(olds), olds.stop);
+    const netnsInode = restart ? await namespaceInode(news) : olds.netnsInode;
+    const running = restart ? { netnsInode } : olds;
+    await serviceWriteRecord(mark, details(news, log, pending, oldDirectories, running));
+    const made: MadeDirectory[] = [];
+    try {
+      await makeDirectories(news.directories, oldDirectories, news.adopt, made);
+    } finally {
+      await serviceWriteRecord(
+        mark,
+        details(news, log, pending, distinct([...oldDirectories, ...made], key), running),
+      );
+    }
     const written = await writeFiles(news.files, olds.writtenFiles);
     await removeFiles(olds.writtenFiles.filter((o) => !written.some((w) => w.path === o.path)));
+    // Directories the new configuration drops go only once it runs: a failed restart puts the old
+    // configuration back, and it may need them.
+    const dropped = oldDirectories.filter((o) => !made.some((m) => m.path === o.path));
+    if (!restart) {
+      await removeDirectories(dropped);
+      await serviceWriteRecord(mark, details(news, log, written, made, olds));
+      await logTrim(log, LOG_MAX_BYTES);
+      return { outs: outputs(news, olds, log, written, made) };
+    }
+    const everyDirectory = distinct([...oldDirectories, ...made], key);
     let started: ({ pid: number } & StartedProcess) | undefined;
     try {
       started = await start(news, mark, netnsInode, log);
-      await serviceWriteRecord(mark, details(news, log, written, started));
+      await serviceWriteRecord(mark, details(news, log, written, everyDirectory, started));
       await awaitReady(news, started, mark, log);
     } catch (e) {
-      return restorePrevious(e, id, olds, news, written, netnsInode, wasRunning, started);
+      return restorePrevious(e, id, olds, news, written, everyDirectory, netnsInode, wasRunning, started);
     }
-    return { outs: outputs(news, started, log, written) };
+    await removeDirectories(dropped);
+    await serviceWriteRecord(mark, details(news, log, written, made, started));
+    return { outs: outputs(news, started, log, written, made) };
   },
 
   async delete(_id, props: ServiceOutputs) {
@@ -615,16 +736,18 @@ const serviceProvider: pulumi.dynamic.ResourceProvider = {
       );
     }
     const record = await serviceReadRecord(props.namespace, props.name);
-    if (record?.mark === mark) {
+    const ours = record?.mark === mark ? record : undefined;
+    if (ours) {
       // One the state does not name (an update killed in its restart): the record finds it.
-      for (const r of await findServiceProcesses(recorded(record), mark)) {
+      for (const r of await findServiceProcesses(recorded(ours), mark)) {
         await stopProven(r.pid, r.started, mark, props.stop);
       }
     }
-    const files = [...props.writtenFiles, ...(record?.mark === mark ? record.files : [])];
     await removeFiles(
-      files.filter((f, i) => files.findIndex((g) => g.path === f.path && g.sha256 === f.sha256) === i),
+      distinct([...props.writtenFiles, ...(ours?.files ?? [])], (f) => `${f.path}\0${f.sha256}`),
     );
+    // After the files, which may be inside them.
+    await removeDirectories(distinct([...(props.madeDirectories ?? []), ...(ours?.directories ?? [])], key));
     await removeLogs(props.logFile);
     await serviceReleaseRecord(props.namespace, props.name, mark);
   },

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceInputs } from "../provider/schema/service";
 import { serviceReferences } from "../provider/schema/references";
 import type { ServiceOutputs } from "../provider/service";
-import type { WrittenFile } from "../provider/kernel/service";
+import type { MadeDirectory, WrittenFile } from "../provider/kernel/service";
 import { managedBy, type OutputSlots, type ResourceArgs } from "./common";
 import { NetnsResource } from "./provider";
 
@@ -18,6 +18,7 @@ const serviceOutputs: OutputSlots<ServiceOutputs> = {
   workingDirectory: undefined,
   user: undefined,
   group: undefined,
+  directories: undefined,
   files: undefined,
   readiness: undefined,
   stop: undefined,
@@ -26,6 +27,7 @@ const serviceOutputs: OutputSlots<ServiceOutputs> = {
   netnsInode: undefined,
   logFile: undefined,
   writtenFiles: undefined,
+  madeDirectories: undefined,
   adopt: undefined,
   managedBy: undefined,
   stackInstance: undefined,
@@ -40,9 +42,13 @@ const serviceOutputs: OutputSlots<ServiceOutputs> = {
  * come. There is no supervisor: a process that dies is found gone by `pulumi refresh`, and the
  * next `up` starts it again.
  *
- * A change of command, environment, user, group, working directory or files restarts it; a change
- * of namespace, name or host replaces it; destroy stops its process group (the stop signal, then
- * SIGKILL) and removes its files (those that still hold what it wrote), its log and its record.
+ * `directories` are made before its files are written (a place for the sockets, pid files and
+ * state it makes; FRR's `/run/frr/NAME`, say) and removed with everything in them at destroy.
+ *
+ * A change of command, environment, user, group, working directory, directories or files restarts
+ * it; a change of namespace, name or host replaces it; destroy stops its process group (the stop
+ * signal, then SIGKILL) and removes its files (those that still hold what it wrote), its
+ * directories (those that are still the ones it made), its log and its record.
  */
 export class Service extends NetnsResource {
   declare public readonly namespace: pulumi.Output<string>;
@@ -54,6 +60,8 @@ export class Service extends NetnsResource {
   declare public readonly logFile: pulumi.Output<string>;
   /** The files it wrote, each with the sha256 of what it wrote. */
   declare public readonly writtenFiles: pulumi.Output<WrittenFile[]>;
+  /** The directories it made, each with its identity (`DEV:INODE`). */
+  declare public readonly madeDirectories: pulumi.Output<MadeDirectory[]>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
     super(

@@ -13,9 +13,23 @@ export interface ProbeOutcome {
 /** ping's interval between echo requests: fast enough that a probe that passes takes well under a second. */
 const PING_INTERVAL_SECONDS = "0.2";
 
+/** How long a probe waits before it pings again after ping gave up early. */
+const RETRY_PAUSE_MS = 200;
+
+/**
+ * Whether ping stopped before its deadline for a reason the network may cure while the deadline
+ * runs: an ICMP error came back (with `-w`, iputils ping ends at the first one: "+1 errors"), or
+ * there was no route at all ("Network is unreachable"). A routing daemon may still be installing
+ * the route. A missing namespace or a bad address is not retried.
+ */
+export function pingMayRetry(stdout: string, stderr: string): boolean {
+  return /\+\d+ errors/.test(stdout) || /Network is unreachable/.test(stderr);
+}
+
 /**
  * Pings `address` from inside namespace `netns` until `replies` echo replies have arrived or
- * `deadlineSeconds` have passed (early losses, e.g. while ARP resolves, do not fail it).
+ * `deadlineSeconds` have passed (early losses, e.g. while ARP resolves, do not fail it; nor does
+ * an unreachable network while a full second of the deadline is left: ping runs again).
  * Equivalent to: `ip netns exec NS ping -n -c REPLIES -w DEADLINE -i 0.2 ADDRESS`.
  */
 export async function pingFrom(
@@ -25,23 +39,21 @@ export async function pingFrom(
   ip: Ip = defaultIp(),
 ): Promise<ProbeOutcome> {
   assertNetnsName(netns);
-  const argv = ["ip", "netns", "exec", netns, "ping", "-n"];
-  argv.push(
-    "-c",
-    int(options.replies),
-    "-w",
-    int(options.deadlineSeconds),
-    "-i",
-    PING_INTERVAL_SECONDS,
-    address,
-  );
-  const [file, ...args] = argv as [string, ...string[]];
-  const result = await ip.runner(file, args);
-  return {
-    reached: result.exitCode === 0,
-    seen: summarizePing(result.stdout, result.stderr),
-    command: formatArgv(argv),
-  };
+  const end = Date.now() + options.deadlineSeconds * 1000;
+  for (let deadline = options.deadlineSeconds; ;) {
+    const argv = ["ip", "netns", "exec", netns, "ping", "-n"];
+    argv.push("-c", int(options.replies), "-w", int(deadline), "-i", PING_INTERVAL_SECONDS, address);
+    const [file, ...args] = argv as [string, ...string[]];
+    const result = await ip.runner(file, args);
+    const outcome = {
+      reached: result.exitCode === 0,
+      seen: summarizePing(result.stdout, result.stderr),
+      command: formatArgv(argv),
+    };
+    deadline = Math.floor((end - Date.now() - RETRY_PAUSE_MS) / 1000);
+    if (outcome.reached || deadline < 1 || !pingMayRetry(result.stdout, result.stderr)) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+  }
 }
 
 /**

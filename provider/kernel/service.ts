@@ -8,6 +8,7 @@ import { constants } from "node:os";
 import {
   chmod,
   copyFile,
+  lstat,
   mkdir,
   open,
   readdir,
@@ -15,6 +16,7 @@ import {
   readlink,
   rename,
   rm,
+  rmdir,
   stat as fileStat,
   truncate,
   writeFile,
@@ -70,6 +72,15 @@ export interface WrittenFile {
   readonly sha256: string;
 }
 
+/**
+ * A directory a service made, by its identity: `DEV:INODE` as lstat(2) gives them (`stat -c %d:%i`).
+ * Only a directory at that path with that identity is ever removed.
+ */
+export interface MadeDirectory {
+  readonly path: string;
+  readonly id: string;
+}
+
 /** What a service record says besides its mark. */
 export interface ServiceRecordDetails {
   readonly netns: string;
@@ -82,6 +93,7 @@ export interface ServiceRecordDetails {
   readonly netnsInode?: number | undefined;
   readonly log: string;
   readonly files: readonly WrittenFile[];
+  readonly directories: readonly MadeDirectory[];
 }
 
 export interface ServiceRecord extends ServiceRecordDetails {
@@ -99,6 +111,12 @@ export function parseServiceRecordDetails(details: readonly string[]): ServiceRe
             typeof f === "object" && f !== null && typeof f.path === "string" && typeof f.sha256 === "string",
         )
       : [];
+    const directories = Array.isArray(d.directories)
+      ? d.directories.filter(
+          (f): f is MadeDirectory =>
+            typeof f === "object" && f !== null && typeof f.path === "string" && typeof f.id === "string",
+        )
+      : [];
     return {
       netns: d.netns,
       name: d.name,
@@ -107,6 +125,7 @@ export function parseServiceRecordDetails(details: readonly string[]): ServiceRe
       netnsInode: typeof d.netnsInode === "number" ? d.netnsInode : undefined,
       log: d.log,
       files,
+      directories,
     };
   } catch {
     return undefined;
@@ -584,6 +603,107 @@ export async function fileWrite(
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directories
+
+// A directory's identity: device, inode and birth time in nanoseconds. The inode alone is not
+// enough: ext4 gives a directory made right after another was removed the same inode number.
+const STAT_FORMAT = "%d:%i:%.9W";
+const IDENTITY_SCRIPT = `[ -d "$1" ] && [ ! -L "$1" ] && stat -c ${STAT_FORMAT} -- "$1" || :`;
+
+/** `DEV:INODE:BIRTH_NS` from `stat -c %d:%i:%.9W` (a birth time the filesystem lacks counts 0). */
+export function directoryIdentityFrom(statOutput: string): string | undefined {
+  const [dev, ino, birth = ""] = statOutput.trim().split(":");
+  if (!dev || !ino || !/^\d+$/.test(dev) || !/^\d+$/.test(ino)) return undefined;
+  const time = /^(\d+)(?:\.(\d{1,9}))?$/.exec(birth);
+  const ns = time ? BigInt(time[1]!) * 1_000_000_000n + BigInt((time[2] ?? "").padEnd(9, "0")) : 0n;
+  return `${dev}:${ino}:${ns}`;
+}
+
+/** The identity of the directory at `path` (not following a symlink); undefined when there is none. */
+export async function directoryIdentity(path: string): Promise<string | undefined> {
+  if (currentHost() !== localHost) return directoryIdentityFrom(await runScript(IDENTITY_SCRIPT, [path]));
+  try {
+    const st = await lstat(path, { bigint: true });
+    return st.isDirectory() ? `${st.dev}:${st.ino}:${st.birthtimeNs}` : undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+const CHOWN_THEN_CHMOD = '{ [ -z "$3" ] || chown -- "$3" "$1"; } && chmod "$2" "$1"';
+
+/**
+ * Makes the directory `path` (its parent must exist) with `mode` and `owner`, or, when `existing`
+ * is true, sets those on the one there; returns its identity. Equivalent to:
+ * `mkdir -m MODE PATH && chown OWNER PATH`.
+ */
+export async function directoryMake(
+  path: string,
+  mode: number,
+  owner: string | undefined,
+  existing: boolean,
+): Promise<string> {
+  const octal = mode.toString(8);
+  if (currentHost() !== localHost) {
+    const script = existing
+      ? `${CHOWN_THEN_CHMOD} && stat -c ${STAT_FORMAT} -- "$1"`
+      : `mkdir -m "$2" -- "$1" || exit 1\n${CHOWN_THEN_CHMOD} && stat -c ${STAT_FORMAT} -- "$1" || { s=$?; rmdir -- "$1"; exit $s; }`;
+    const id = directoryIdentityFrom(await runScript(script, [path, octal, owner ?? ""]));
+    if (id === undefined)
+      throw new Error(`${path} on ${currentHost().label} is not a directory after it was made`);
+    return id;
+  }
+  if (!existing) await mkdir(path, { mode: 0o700 });
+  try {
+    if (owner !== undefined) {
+      const result = await localHost.runner("chown", ["--", owner, path]);
+      if (result.exitCode !== 0) {
+        throw new KernelCommandError(
+          { argv: ["chown", "--", owner, path], exitCode: result.exitCode, stderr: result.stderr },
+          "The owner must exist on the machine: create the user, or name another.",
+        );
+      }
+    }
+    await chmod(path, mode);
+  } catch (e) {
+    if (!existing) await rmdir(path).catch(() => undefined);
+    throw e;
+  }
+  const id = await directoryIdentity(path);
+  if (id === undefined) throw new Error(`${path} is not a directory after it was made`);
+  return id;
+}
+
+/**
+ * Removes the directory with everything in it, only if it is still the one made (`id`): `absent`
+ * when nothing is there, `other` when something else is (left alone). Equivalent to: `rm -r PATH`.
+ */
+export async function directoryRemove(made: MadeDirectory): Promise<"removed" | "absent" | "other"> {
+  const remote = currentHost() !== localHost;
+  const raw = remote ? await runScript(IDENTITY_SCRIPT, [made.path]) : undefined;
+  const id = raw === undefined ? await directoryIdentity(made.path) : directoryIdentityFrom(raw);
+  if (id === undefined) {
+    const there = remote
+      ? (await runScript('[ -e "$1" ] || [ -L "$1" ] && echo there || :', [made.path])).trim() !== ""
+      : await lstat(made.path).then(
+          () => true,
+          () => false,
+        );
+    return there ? "other" : "absent";
+  }
+  if (id !== made.id) return "other";
+  if (raw === undefined) await rm(made.path, { recursive: true, force: true });
+  // Still the one read (compared as stat prints it): then removed, in the same round trip.
+  else
+    await runScript(`[ "$(stat -c ${STAT_FORMAT} -- "$1")" = "$2" ] && rm -rf -- "$1"`, [
+      made.path,
+      raw.trim(),
+    ]);
+  return "removed";
 }
 
 /** Signal numbers, for messages. */

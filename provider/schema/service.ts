@@ -89,14 +89,34 @@ export function filePathProblems(path: string): string[] {
   const problems = absolutePathProblems(path);
   if (problems.length > 0) return problems;
   if (path === "/") return [`a file's path names a file, not "/"`];
+  return reservedPathProblems(path, "files");
+}
+
+/** Nothing under the kernel's trees or pulumi-netns's own records and logs. */
+function reservedPathProblems(path: string, what: "files" | "directories"): string[] {
   const reserved = ["/proc", "/sys", "/dev", "/run/pulumi-netns", "/var/log/pulumi-netns"].find(
     (dir) => path === dir || path.startsWith(`${dir}/`),
   );
   return reserved === undefined
     ? []
     : [
-        `files cannot be written under ${reserved} (the kernel's, or pulumi-netns's own records and logs); got ${quote(path)}`,
+        `${what} cannot be made under ${reserved} (the kernel's, or pulumi-netns's own records and logs); got ${quote(path)}`,
       ];
+}
+
+/**
+ * A directory the service owns: removed with everything in it at delete, so never a top-level one
+ * (`/etc`, `/var`) and nothing a file's rules refuse.
+ */
+export function directoryPathProblems(path: string): string[] {
+  const problems = absolutePathProblems(path);
+  if (problems.length > 0) return problems;
+  if (path.split("/").length < 3) {
+    return [
+      `a service's directory is removed with everything in it, so it is at least two levels deep (/run/NAME); got ${quote(path)}`,
+    ];
+  }
+  return reservedPathProblems(path, "directories");
 }
 
 /** A login or group name as useradd takes it, or a numeric id. */
@@ -158,6 +178,21 @@ const fileSchema = z.strictObject({
   owner: orUnknown(ruledString(ownerProblems)).optional(),
 });
 
+const directorySchema = z.strictObject({
+  /** Absolute path; its parent must exist. Made before the process starts, removed at delete. */
+  path: orUnknown(ruledString(directoryPathProblems)),
+  /** Permission bits (e.g. `0o750`); default 0755. */
+  mode: orUnknown(
+    ruledNumber((m) =>
+      Number.isInteger(m) && m >= 0 && m <= 0o7777
+        ? []
+        : [`mode is an integer from 0 to 0o7777; got ${quote(m)}`],
+    ),
+  ).default(0o755),
+  /** `USER` or `USER:GROUP`; unset: root. */
+  owner: orUnknown(ruledString(ownerProblems)).optional(),
+});
+
 const readinessSchema = z
   .strictObject({
     /** Ready when something in the namespace listens on this TCP port. */
@@ -206,6 +241,12 @@ export const serviceSchema = z
     user: orUnknown(ruledString(accountProblems)).optional(),
     /** Run with this group; unset: the user's primary group (root's without a user). */
     group: orUnknown(ruledString(accountProblems)).optional(),
+    /**
+     * Directories made before the files are written and the process starts (a place for its
+     * sockets, pid files and state, as systemd's RuntimeDirectory=), removed with everything in
+     * them at delete. Only a directory this resource made (or adopted) is ever removed.
+     */
+    directories: orUnknown(z.array(directorySchema)).default([]),
     /** Configuration written before the process starts and rewritten on change. */
     files: orUnknown(z.array(fileSchema)).default([]),
     /** When it counts as started; unset: as soon as it runs. */
@@ -218,19 +259,23 @@ export const serviceSchema = z
     host: hostField,
   })
   .superRefine((s, ctx) => {
-    if (!Array.isArray(s.files)) return;
-    const seen = new Map<string, number>();
-    s.files.forEach((f, index) => {
-      if (typeof f?.path !== "string" || isUnknown(f.path)) return;
-      const first = seen.get(f.path);
-      if (first === undefined) return void seen.set(f.path, index);
-      ctx.addIssue({
-        code: "custom",
-        path: ["files", index, "path"],
-        message: `a file is listed once; ${quote(f.path)} is also files[${first}]`,
-        input: f.path,
+    // One path is one entry, among files and directories together.
+    const seen = new Map<string, string>();
+    for (const field of ["directories", "files"] as const) {
+      const list: readonly { path?: unknown }[] = Array.isArray(s[field]) ? s[field] : [];
+      list.forEach((entry, index) => {
+        const path = entry?.path;
+        if (typeof path !== "string" || isUnknown(path)) return;
+        const first = seen.get(path);
+        if (first === undefined) return void seen.set(path, `${field}[${index}]`);
+        ctx.addIssue({
+          code: "custom",
+          path: [field, index, "path"],
+          message: `a path is listed once; ${quote(path)} is also ${first}`,
+          input: path,
+        });
       });
-    });
+    }
     if (s.group !== undefined && s.user === undefined) {
       ctx.addIssue({
         code: "custom",
@@ -245,6 +290,7 @@ export type ServiceInputs = z.input<typeof serviceSchema>;
 export type ServiceChecked = z.output<typeof serviceSchema>;
 export type ServiceResolved = Known<ServiceChecked>;
 export type ServiceFile = ServiceResolved["files"][number];
+export type ServiceDirectory = ServiceResolved["directories"][number];
 
 /** What restarts the process when it changes: everything it runs with. */
 export const RESTART_FIELDS = [
@@ -253,6 +299,7 @@ export const RESTART_FIELDS = [
   "workingDirectory",
   "user",
   "group",
+  "directories",
   "files",
 ] as const;
 
@@ -266,6 +313,7 @@ export const diffService = diffBy({
     workingDirectory: update,
     user: update,
     group: update,
+    directories: update,
     files: update,
     readiness: update,
     stop: update,

@@ -30,6 +30,7 @@ const examples = [
   "shaped-link",
   "macvlan",
   "two-machines",
+  "bgp",
 ];
 
 /** What a login shell on a fresh Debian machine has; everything else must come from env.sh. */
@@ -44,7 +45,8 @@ exec 2>&1
 sandbox_failed() { echo "readme sandbox: $*"; exit 90; }
 mount -t overlay pnt-readme -o "lowerdir=$EXAMPLE,upperdir=$SCRATCH/upper,workdir=$SCRATCH/work" "$EXAMPLE" ||
   sandbox_failed "cannot mount an overlay on $EXAMPLE"
-for dir in /run/netns /run/pulumi-netns; do
+# FRR's per-instance paths (examples/bgp): its config and its sockets, private to the run too.
+for dir in /run/netns /run/pulumi-netns /run/frr /etc/frr; do
   mkdir -p "$dir" && mount -t tmpfs pnt-readme "$dir" || sandbox_failed "cannot mount a tmpfs on $dir"
 done
 # The engine talks to its plugins over 127.0.0.1.

@@ -2,9 +2,11 @@
 // preview, an in-place update, a rename that replaces, drift repaired by refresh + up, destroy.
 // The iperf example's life is a service's: started on up, kept across updates, stopped on destroy.
 // The shaped-link example's limit is measured with iperf3: applied, changed in place, repaired.
+// The bgp example's routes are BGP's: sessions up on every router, gone with a bgpd, and one
+// router's AS number restarts that router's bgpd alone.
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
@@ -12,6 +14,8 @@ import { uniquePrefix } from "../helpers/names";
 import { addressesOf, ip, ipJson, linkOf } from "../helpers/readback";
 import { leakSnapshot } from "../leakSnapshot";
 import { RECORDS_ROOT } from "../../provider/kernel/records";
+import { SERVICE_RECORD_DIR } from "../../provider/kernel/service";
+import { killQuietly, processesMarked } from "../helpers/processes";
 import { requireRoot } from "../helpers/root";
 
 const example = (name: string) => path.join(repoRoot, "examples", name);
@@ -410,6 +414,103 @@ describe("examples through their whole life", { concurrency: false }, () => {
       assert.deepEqual(leftovers(p), []);
     } finally {
       await s.dispose();
+    }
+  });
+
+  test("bgp", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const stackName = `${p}-bgp`;
+    const s = await projectStack({ stackName, workDir: example("bgp") });
+    const router = (r: string) => `${p}-${r}`;
+    const ours = (mark: string) => mark.includes(`/${stackName}/`);
+    interface Peer {
+      state: string;
+      remoteAs: number;
+    }
+    /** Each BGP neighbour of a router as its FRR instance (`vtysh -N`) reports it. */
+    const peers = (r: string) => {
+      const out = execFileSync("vtysh", ["-N", router(r), "-c", "show bgp summary json"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      return (JSON.parse(out) as { ipv4Unicast?: { peers: Record<string, Peer> } }).ipv4Unicast?.peers ?? {};
+    };
+    /** The protocol of a router's route to `prefix`; undefined when it has none. */
+    const routeTo = (r: string, prefix: string) =>
+      ipJson<{ protocol?: string }[]>(["-n", router(r), "route", "show", prefix])[0]?.protocol ?? "none";
+    const reaches = (from: string, address: string) => {
+      try {
+        ping(`${p}-${from}`, address);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-` });
+      const { outputs } = await s.stack.up();
+      const states = (r: string) =>
+        Object.fromEntries(Object.entries(peers(r)).map(([address, peer]) => [address, peer.state]));
+      assert.deepEqual(states("r1"), { "10.0.12.2": "Established" });
+      assert.deepEqual(states("r2"), { "10.0.12.1": "Established", "10.0.23.2": "Established" });
+      assert.deepEqual(states("r3"), { "10.0.23.1": "Established" });
+      // Every route between the LANs is one BGP learned; each LAN is the router's own.
+      assert.deepEqual(
+        ["10.1.0.0/24", "10.2.0.0/24", "10.3.0.0/24"].map((lan) => routeTo("r1", lan)),
+        ["kernel", "bgp", "bgp"],
+      );
+      assert.deepEqual(
+        (outputs.reachability?.value as string[]).map((seen) => seen.replace(/:.*/, "")),
+        [`ping 10.3.0.2 from namespace ${p}-h1`, `ping 10.1.0.2 from namespace ${p}-h3`],
+      );
+      assert.ok(reaches("h1", "10.3.0.2"));
+      await s.stack.preview({ expectNoChanges: true });
+
+      // r1's AS number: its bgpd.conf alone changes, so its bgpd alone restarts; the probes run again.
+      type Pids = Record<string, { zebra: number; bgpd: number }>;
+      const before = outputs.daemonPids?.value as Pids;
+      await setConfig(s, { r1Asn: "65101" });
+      const changed = await s.stack.up();
+      const changes = { ...changed.summary.resourceChanges };
+      delete changes.same;
+      assert.deepEqual(changes, { update: 1, replace: 2 }, "r1's bgpd, and the probes that run again");
+      const after = changed.outputs.daemonPids?.value as Pids;
+      assert.notEqual(after.r1!.bgpd, before.r1!.bgpd, "r1's bgpd restarted");
+      assert.deepEqual(
+        { ...after, r1: { ...after.r1, bgpd: before.r1!.bgpd } },
+        before,
+        "r1's zebra and every daemon of r2 and r3 kept their pids",
+      );
+      const r1AsSeenByR2 = peers("r2")["10.0.12.1"];
+      assert.equal(r1AsSeenByR2?.remoteAs, 65101, "r2 sees r1's new AS number");
+      assert.equal(r1AsSeenByR2?.state, "Established");
+
+      // With r2's bgpd stopped behind Pulumi's back, r1 and r3 lose each other's LAN: no static
+      // route was holding it.
+      process.kill(after.r2!.bgpd, "SIGTERM");
+      for (let i = 0; i < 100 && routeTo("r1", "10.3.0.0/24") !== "none"; i++) sleepSync(100);
+      assert.equal(routeTo("r1", "10.3.0.0/24"), "none", "r1 has no route to h3's LAN");
+      assert.equal(routeTo("r3", "10.1.0.0/24"), "none", "r3 has no route to h1's LAN");
+      assert.equal(reaches("h1", "10.3.0.2"), false, "h1 no longer reaches h3");
+
+      await s.stack.destroy();
+      assert.deepEqual(processesMarked(ours), [], "no FRR daemon is left");
+      for (const r of ["r1", "r2", "r3"]) {
+        for (const dir of [`/etc/frr/${router(r)}`, `/var/run/frr/${router(r)}`])
+          assert.equal(existsSync(dir), false, `${dir} went with what FRR left in it`);
+      }
+      assert.deepEqual(
+        readdirSync(SERVICE_RECORD_DIR).filter((f) =>
+          ours(readFileSync(`${SERVICE_RECORD_DIR}/${f}`, "utf8")),
+        ),
+        [],
+        "no service record names the stack",
+      );
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+      for (const pid of processesMarked(ours)) killQuietly(-pid);
     }
   });
 

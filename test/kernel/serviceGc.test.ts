@@ -84,6 +84,7 @@ describe("ls and gc with services", { concurrency: false }, () => {
       netnsInode: statSync(`/run/netns/${ns}`).ino,
       log: serviceLogFile(ns, "alien"),
       files: [],
+      directories: [],
     });
     states = {
       project: "pnt",

@@ -93,6 +93,7 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
       "restore",
       "logs",
       "unrec",
+      "dirs",
     ]) {
       for (const pid of processesMarked(markOf(p, "Service", name))) kill(-pid);
       rmSync(recordPath(name), { force: true });
@@ -188,6 +189,7 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
       netnsInode: statSync(`/run/netns/${ns}`).ino,
       log: "/var/log/pulumi-netns/unused.log",
       files: [],
+      directories: [],
     });
     const { id, outs } = await service.create(inputs);
     assert.equal(await alive(sleeper.pid!), true, "create left the sleeper alone");
@@ -381,7 +383,14 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
     // What a create killed between the start and the record's rewrite leaves: the record claimed
     // (the namespace's inode, no pid), the process running.
     const killedStart = async (config: string) => {
-      await serviceClaimRecord(mark, { netns: ns, name: "unrec", log, files: [], netnsInode });
+      await serviceClaimRecord(mark, {
+        netns: ns,
+        name: "unrec",
+        log,
+        files: [],
+        directories: [],
+        netnsInode,
+      });
       const pid = await serviceSpawn({
         netns: ns,
         command: inputs.command,
@@ -413,6 +422,58 @@ describe("Service provider against the kernel", { concurrency: false }, () => {
     assert.equal(await alive(other), false, "the one running something else was stopped");
     await service.delete(id, again.outs);
     assert.deepEqual(processesMarked(mark), []);
+  });
+
+  test("directories: made with their owner before start, drift when removed, gone with what is in them at delete", async (t) => {
+    if (!requireRoot(t)) return;
+    const run = `${dir}/run-d`;
+    const theirs = `${dir}/theirs-d`;
+    mkdirSync(theirs);
+    // The process, as nobody, writes its pid file into the directory made for it (as FRR does).
+    const writer = `import os,time; open("${run}/pid","w").write(str(os.getpid())); time.sleep(60)`;
+    const inputs = (directories: { path: string; mode?: number; owner?: string }[]) => ({
+      namespace: ns,
+      name: "dirs",
+      command: ["python3", "-c", writer],
+      user: "nobody",
+      directories,
+      files: [{ path: `${run}/app.conf`, content: "x=1\n" }],
+      readiness: { command: ["test", "-s", `${run}/pid`], timeoutSeconds: 10 },
+      stop: { timeoutSeconds: 1 },
+      managedBy: managedBy(p, "Service", "dirs"),
+    });
+    const mine = { path: run, mode: 0o700, owner: "nobody" };
+    await assert.rejects(
+      service.create(inputs([mine, { path: theirs }])),
+      /theirs-d already exists and this stack did not create it/,
+    );
+    assert.equal(existsSync(run), false, "refused before anything was made");
+    assert.ok(statSync(theirs).isDirectory());
+    assert.deepEqual(processesMarked(markOf(p, "Service", "dirs")), []);
+
+    const { id, outs } = await service.create(inputs([mine]));
+    const nobody = Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }));
+    assert.equal(statSync(run).uid, nobody);
+    assert.equal(statSync(run).mode & 0o7777, 0o700);
+    assert.equal(readFileSync(`${run}/pid`, "utf8"), String(outs.pid), "the process wrote into it");
+    assert.equal(readFileSync(`${run}/app.conf`, "utf8"), "x=1\n", "files go in after it is made");
+    assert.deepEqual((await service.read(id, outs)).props?.directories, outs.directories);
+
+    // Removed by hand: left out by read, so the next up makes it again and restarts the process.
+    rmSync(run, { recursive: true });
+    const read = await service.read(id, outs);
+    assert.deepEqual(read.props?.directories, []);
+    const again = await service.update(id, read.props as typeof outs, inputs([mine]));
+    assert.notEqual(again.result.outs.pid, outs.pid);
+    assert.equal(readFileSync(`${run}/pid`, "utf8"), String(again.result.outs.pid));
+
+    await service.delete(id, again.result.outs);
+    assert.equal(existsSync(run), false, "delete removed it with the pid file in it");
+    assert.ok(statSync(theirs).isDirectory(), "and never touched the one it did not make");
+    // A directory someone re-made at the path is not ours: a second delete leaves it.
+    mkdirSync(run);
+    await service.delete(id, again.result.outs);
+    assert.ok(statSync(run).isDirectory());
   });
 
   test("check names the field and the rule", async (t) => {

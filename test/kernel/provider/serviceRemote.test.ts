@@ -1,5 +1,6 @@
 // A Service on another machine over SSH (scripts/machines.ts): started there by a constant sh
-// script, proven there (its /proc, its namespace's inode), its files, log and record there only.
+// script, proven there (its /proc, its namespace's inode), its directory, files, log and record
+// there only.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
@@ -14,7 +15,8 @@ import { driver, managedBy, markOf } from "./harness";
 const p = uniquePrefix();
 const service = driver("Service");
 const ns = `${p}-r`;
-const conf = `/run/${p}-svc/index.html`;
+const home = `/run/${p}-svc`;
+const conf = `${home}/index.html`;
 
 const exists = async (m: Machine, path: string) =>
   (await m.run("sh", ["-c", 'test -e "$1" && echo yes || echo no', "sh", path])).trim() === "yes";
@@ -49,7 +51,8 @@ describe("a Service on another machine over SSH", { concurrency: false }, () => 
       name: "web",
       host,
       command: ["python3", "-m", "http.server", "8090", "--bind", "127.0.0.1"],
-      workingDirectory: `/run/${p}-svc`,
+      workingDirectory: home,
+      directories: [{ path: home, mode: 0o750 }],
       files: [{ path: conf, content: "served on B\n" }],
       readiness: { tcpPort: 8090, timeoutSeconds: 10 },
       managedBy: managedBy(p, "Service", "web"),
@@ -69,6 +72,7 @@ describe("a Service on another machine over SSH", { concurrency: false }, () => 
     const record = `${SERVICE_RECORD_DIR}/${serviceRecordFile(ns, "web")}`;
     assert.equal(await exists(b, record), true, "the record is on B");
     assert.equal(await exists(b, outs.logFile), true, "the log is on B");
+    assert.equal(await b.run("stat", ["-c", "%a", home]), "750", "its directory was made on B");
     assert.equal(await exists(a, record), false, "machine A has none");
     assert.equal(existsSync(record) || existsSync(conf), false, "this machine has none");
 
@@ -92,6 +96,7 @@ describe("a Service on another machine over SSH", { concurrency: false }, () => 
       ...inputs,
       name: "late",
       command: ["python3", "-c", "import time; print('never ready on B', flush=True); time.sleep(60)"],
+      directories: [],
       files: [],
       readiness: { tcpPort: 8091, timeoutSeconds: 1 },
       managedBy: managedBy(p, "Service", "late"),
@@ -102,7 +107,7 @@ describe("a Service on another machine over SSH", { concurrency: false }, () => 
 
     await service.delete(id, again.outs);
     assert.equal(await runningOn(b, again.outs.pid), false, "stopped");
-    for (const path of [conf, again.outs.logFile, `${again.outs.logFile}.1`, record]) {
+    for (const path of [conf, home, again.outs.logFile, `${again.outs.logFile}.1`, record]) {
       assert.equal(await exists(b, path), false, path);
     }
     await service.delete(id, again.outs);

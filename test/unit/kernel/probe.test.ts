@@ -36,13 +36,47 @@ describe("probe (kernel layer)", () => {
 
   it("no reply is an answer, not an error: it says what came back", async () => {
     const { ip } = scriptedIp([{ stdout: UNREACHABLE, exitCode: 1 }]);
-    const outcome = await pingFrom("net0", "10.0.1.2", { replies: 3, deadlineSeconds: 2 }, ip);
+    // Its whole deadline gone (a scripted answer comes at once: a deadline of 1 s leaves no retry).
+    const outcome = await pingFrom("net0", "10.0.1.2", { replies: 3, deadlineSeconds: 1 }, ip);
     assert.equal(outcome.reached, false);
     assert.equal(
       outcome.seen,
       "10 packets transmitted, 0 received, +2 errors, 100% packet loss; Destination Host Unreachable",
     );
     assert.match(outcome.command, /^ip netns exec net0 ping /);
+  });
+
+  it("an unreachable network ends ping early: it runs again while a second of the deadline is left", async () => {
+    // A route a routing daemon has not installed yet: the router answers "Net Unreachable".
+    const early = UNREACHABLE.replace(
+      "10 packets transmitted, 0 received, +2 errors",
+      "1 packets transmitted, 0 received, +1 errors",
+    );
+    const { ip, scripted } = scriptedIp([{ stdout: early, exitCode: 1 }, { stdout: REPLIED }]);
+    const outcome = await pingFrom("net0", "10.0.1.2", { replies: 2, deadlineSeconds: 5 }, ip);
+    assert.equal(outcome.reached, true);
+    assert.deepEqual(
+      scripted.argvs.map((argv) => argv[argv.indexOf("-w") + 1]),
+      ["5", "4"],
+      "the second ping gets what is left of the deadline",
+    );
+    // No route at all in the namespace: the same. A missing namespace is not retried.
+    const noRoute = scriptedIp([
+      { stderr: "ping: connect: Network is unreachable\n", exitCode: 2 },
+      { stdout: REPLIED },
+    ]);
+    assert.equal(
+      (await pingFrom("net0", "10.0.1.2", { replies: 2, deadlineSeconds: 5 }, noRoute.ip)).reached,
+      true,
+    );
+    const gone = scriptedIp([
+      { stderr: 'Cannot open network namespace "net0": No such file or directory\n', exitCode: 255 },
+    ]);
+    assert.equal(
+      (await pingFrom("net0", "10.0.1.2", { replies: 2, deadlineSeconds: 5 }, gone.ip)).reached,
+      false,
+    );
+    assert.equal(gone.scripted.argvs.length, 1);
   });
 
   it("summarizes what ping says on stderr when it cannot send at all", () => {

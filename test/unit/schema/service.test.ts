@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { validate } from "../../../provider/schema/checkFailures";
 import { serviceSchema } from "../../../provider/schema/service";
-import { markInEnviron, parseProcStat, processFactsFrom, startArgv } from "../../../provider/kernel/service";
+import {
+  directoryIdentityFrom,
+  markInEnviron,
+  parseProcStat,
+  processFactsFrom,
+  startArgv,
+} from "../../../provider/kernel/service";
 import { serviceConfig } from "../../../provider/service";
 import { proveProcess, proveServiceProcess } from "../../../provider/proof";
 import { type Case, runCases } from "../../helpers/schema";
@@ -21,6 +27,7 @@ const cases: Case[] = [
       workingDirectory: "/srv/www",
       user: "nobody",
       group: "nogroup",
+      directories: [{ path: "/run/web", mode: 0o750, owner: "nobody:nogroup" }],
       files: [{ path: "/etc/web/web.conf", content: "port=80\n", mode: 0o600, owner: "nobody:nogroup" }],
       readiness: { tcpPort: 80, timeoutSeconds: 5 },
       stop: { signal: "SIGINT", timeoutSeconds: 3 },
@@ -94,7 +101,7 @@ const cases: Case[] = [
     title: "a file under /proc",
     input: { ...web, files: [{ path: "/proc/sys/x", content: "" }] },
     property: "files[0].path",
-    reason: /cannot be written under \/proc/,
+    reason: /files cannot be made under \/proc/,
   },
   {
     title: "a file listed twice",
@@ -107,6 +114,42 @@ const cases: Case[] = [
     },
     property: "files[1].path",
     reason: /listed once/,
+  },
+  {
+    title: "a directory one level deep (it is removed with everything in it)",
+    input: { ...web, directories: [{ path: "/etc" }] },
+    property: "directories[0].path",
+    reason: /at least two levels deep/,
+  },
+  {
+    title: "the root as a directory",
+    input: { ...web, directories: [{ path: "/" }] },
+    property: "directories[0].path",
+    reason: /at least two levels deep/,
+  },
+  {
+    title: "a directory under pulumi-netns's records",
+    input: { ...web, directories: [{ path: "/run/pulumi-netns/x" }] },
+    property: "directories[0].path",
+    reason: /directories cannot be made under \/run\/pulumi-netns/,
+  },
+  {
+    title: "a directory with a trailing slash",
+    input: { ...web, directories: [{ path: "/run/web/" }] },
+    property: "directories[0].path",
+    reason: /normal form/,
+  },
+  {
+    title: "a path both a directory and a file",
+    input: { ...web, directories: [{ path: "/run/web" }], files: [{ path: "/run/web", content: "" }] },
+    property: "files[0].path",
+    reason: /listed once; "\/run\/web" is also directories\[0\]/,
+  },
+  {
+    title: "a directory's owner with two colons",
+    input: { ...web, directories: [{ path: "/run/web", owner: "a:b:c" }] },
+    property: "directories[0].owner",
+    reason: /USER:GROUP/,
   },
   {
     title: "a mode past 0o7777",
@@ -166,7 +209,7 @@ const cases: Case[] = [
 describe("Service schema", () => {
   runCases(serviceSchema, cases);
 
-  test("defaults: root in /, SIGTERM then 10 s, no files", () => {
+  test("defaults: root in /, SIGTERM then 10 s, no directories or files", () => {
     const { inputs } = validate(serviceSchema, web);
     assert.deepEqual(
       { ...inputs, managedBy: undefined },
@@ -175,6 +218,7 @@ describe("Service schema", () => {
         managedBy: undefined,
         environment: {},
         workingDirectory: "/",
+        directories: [],
         files: [],
         stop: { signal: "SIGTERM", timeoutSeconds: 10 },
         adopt: false,
@@ -249,9 +293,11 @@ describe("a service's process, as /proc shows it", () => {
       workingDirectory: "/",
       user: undefined,
       group: undefined,
+      directories: [],
       files: [{ path: "/etc/x", content: "x", mode: 0o644 }],
     };
     const reordered = {
+      directories: [],
       files: [{ mode: 0o644, content: "x", path: "/etc/x", owner: undefined }],
       environment: { B: "2", A: "1" },
       workingDirectory: "/",
@@ -264,6 +310,7 @@ describe("a service's process, as /proc shows it", () => {
       { environment: { A: "1" } },
       { workingDirectory: "/tmp" },
       { user: "nobody" },
+      { directories: [{ path: "/run/x", mode: 0o755 }] },
       { files: [{ path: "/etc/x", content: "x", mode: 0o600 }] },
     ]) {
       assert.notEqual(
@@ -273,6 +320,18 @@ describe("a service's process, as /proc shows it", () => {
       );
     }
     assert.notEqual(serviceConfig(base, "m2"), serviceConfig(base, "m"), "the mark");
+  });
+
+  test("a directory's identity as stat prints it is the one lstat gives (birth time in ns)", () => {
+    assert.equal(
+      directoryIdentityFrom("65024:9978366:1796326201.409636601\n"),
+      "65024:9978366:1796326201409636601",
+    );
+    assert.equal(directoryIdentityFrom("65024:12:1796326201.000000001"), "65024:12:1796326201000000001");
+    // A filesystem without birth times: lstat says 0.
+    assert.equal(directoryIdentityFrom("7:12:0"), "7:12:0");
+    assert.equal(directoryIdentityFrom("7:12:-"), "7:12:0");
+    assert.equal(directoryIdentityFrom(""), undefined);
   });
 
   test("ours only with pid's start time, namespace and mark all matching", () => {
