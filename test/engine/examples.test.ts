@@ -622,6 +622,29 @@ describe("examples through their whole life", { concurrency: false }, () => {
       assert.equal(running.length, 3, "dnsmasq and two DHCP clients run");
       assert.ok(directories.every((d) => existsSync(d)));
       assert.equal(serviceRecords().length, 3);
+      // graph draws each service in its host's box: its name, what it runs, that it runs.
+      const graph = spawnSync(
+        process.execPath,
+        [
+          path.join(repoRoot, "dist", "cli", "index.js"),
+          "graph",
+          "--stack",
+          `${p}-dhcp`,
+          "--format",
+          "mermaid",
+        ],
+        {
+          cwd: example("dhcp"),
+          encoding: "utf8",
+          env: { ...process.env, ...s.stack.workspace.envVars, PULUMI_HOME: s.stack.workspace.pulumiHome },
+        },
+      );
+      assert.equal(graph.status, 0, graph.stderr);
+      assert.deepEqual(graph.stdout.match(/\{\{"[^"]*"\}\}/g)?.sort(), [
+        '{{"dnsmasq<br>running"}}',
+        '{{"udhcpc<br>busybox<br>running"}}',
+        '{{"udhcpc<br>busybox<br>running"}}',
+      ]);
 
       const log = String(outputs.dnsmasqLog?.value);
       await s.stack.destroy();
