@@ -22,12 +22,14 @@ export const graphHelp = `Usage: pulumi-netns graph [--stack NAME | --live [--on
 
 Draws the topology: namespaces as boxes, bridges as nodes, veth pairs, macvlans and tunnels
 (VXLAN) as edges labelled with their ends' names and addresses (and the MTU where it is not
-1500), taps as stubs facing their VM.
+1500), taps as stubs facing their VM, a service's process in its namespace's box (its name, what it
+runs, whether it runs).
 
 By default the picture is the current stack's state (\`pulumi stack select\`; --stack picks
 another), read the way Pulumi reads it for the project in the current directory (or above), and
 compared with the kernel: what the state holds that the kernel lacks (or has only as a look-alike
-that is not the stack's), and a port whose master is not the state's, are drawn in red as DRIFT.
+that is not the stack's), a port whose master is not the state's, and a service whose process
+does not run, are drawn in red as DRIFT.
 
 With --live the picture is the kernel's: every namespace and every link in it, veth peers followed
 across namespaces; what carries no pulumi-netns mark is drawn grey and dashed. --only-ours keeps

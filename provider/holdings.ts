@@ -16,7 +16,13 @@ export type HeldObject =
       readonly table: number;
       readonly metric: number;
     }
-  | { readonly type: "process"; readonly netns: string; readonly name: string };
+  | {
+      readonly type: "process";
+      readonly netns: string;
+      readonly name: string;
+      /** What it runs (argv[0]), where the state says: for the picture, not part of its key. */
+      readonly program?: string;
+    };
 
 /** An object a resource holds, and the mark it carries (the resource's own, or one derived from it). */
 export interface Holding {
@@ -60,12 +66,13 @@ export const routeHolding = (props: StateProps, mark: string): Holding[] => {
   ];
 };
 
-/** The process of the service `props.name` in `props.namespace`. */
+/** The process of the service `props.name` in `props.namespace`, running `props.command[0]`. */
 export const processHolding = (props: StateProps, mark: string): Holding[] => {
   const [netns, name] = [stateString(props.namespace), stateString(props.name)];
+  const program = Array.isArray(props.command) ? stateString(props.command[0]) : undefined;
   return netns === undefined || name === undefined
     ? []
-    : [{ object: { type: "process", netns, name }, mark }];
+    : [{ object: { type: "process", netns, name, ...(program === undefined ? {} : { program }) }, mark }];
 };
 
 /**

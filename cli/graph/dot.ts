@@ -46,6 +46,8 @@ function nodeAttrs(n: GraphNode): Record<string, string | undefined> {
       return { shape: "box", style: n.ours ? undefined : "dashed", label, ...common };
     case "remote":
       return { shape: "ellipse", style: "dashed", label, ...common };
+    case "process":
+      return { shape: "component", style: n.ours ? undefined : "dashed", label, ...common };
   }
 }
 

@@ -1,7 +1,14 @@
 // The picture from the kernel (`graph --live`): every namespace and every link in it, peers and
 // parents followed across namespaces by the ids `ip` reports (`link_netnsid`, `link_index`).
 import type { Topology, TopologyLink, TopologyNamespace } from "./topology";
-import { buildGraph, type GraphModel, type LinkFacts, type LinkRef, type NamespaceFacts } from "./model";
+import {
+  buildGraph,
+  type GraphModel,
+  type LinkFacts,
+  type LinkRef,
+  type NamespaceFacts,
+  type ProcessNodeFacts,
+} from "./model";
 
 /** Where `l`'s lower link is, or what the kernel said about it when it cannot be found here. */
 function resolveLower(
@@ -37,11 +44,14 @@ function resolveLower(
   };
 }
 
-/** The facts of a topology; with `onlyOurs`, only namespaces and links that carry our marks. */
+/**
+ * The facts of a topology; with `onlyOurs`, only namespaces and links that carry our marks. The
+ * processes are those of service records (all ours), in namespaces that exist.
+ */
 export function liveFacts(
   topology: Topology,
   onlyOurs: boolean,
-): { namespaces: NamespaceFacts[]; links: LinkFacts[] } {
+): { namespaces: NamespaceFacts[]; links: LinkFacts[]; processes: ProcessNodeFacts[] } {
   const byName = new Map(topology.namespaces.map((n) => [n.name, n]));
   const links: LinkFacts[] = topology.namespaces.flatMap((ns) =>
     ns.links
@@ -68,21 +78,32 @@ export function liveFacts(
         };
       }),
   );
-  const used = new Set(links.map((l) => l.namespace));
+  const processes = (topology.processes ?? [])
+    .filter((p) => byName.has(p.netns))
+    .map((p) => ({
+      namespace: p.netns,
+      name: p.name,
+      program: p.program,
+      running: p.running,
+      ours: true,
+      drift: [],
+    }));
+  const used = new Set([...links, ...processes].map((l) => l.namespace));
   const namespaces = topology.namespaces
     // The host's namespace only when something is drawn in it.
     .filter((n) =>
       n.name === undefined ? used.has(undefined) : !onlyOurs || n.mark !== undefined || used.has(n.name),
     )
     .map((n) => ({ name: n.name, ours: n.mark !== undefined, drift: [] }));
-  return { namespaces, links };
+  return { namespaces, links, processes };
 }
 
 export function liveGraph(topology: Topology, onlyOurs: boolean): GraphModel {
-  const { namespaces, links } = liveFacts(topology, onlyOurs);
+  const { namespaces, links, processes } = liveFacts(topology, onlyOurs);
   return buildGraph(
     onlyOurs ? "pulumi-netns: what carries our marks on this host" : "pulumi-netns: this host",
     namespaces,
     links,
+    processes,
   );
 }

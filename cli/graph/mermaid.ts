@@ -26,6 +26,8 @@ function node(n: GraphNode): string {
       return `${n.id}[${text}]`;
     case "remote":
       return `${n.id}([${text}])`;
+    case "process":
+      return `${n.id}{{${text}}}`;
   }
 }
 

@@ -3,7 +3,8 @@
 // parent, a tunnel and its remote, a port and its bridge) as edges. Both sources (a stack's state,
 // the kernel) describe links as LinkFacts; buildGraph turns them into the one model every
 // renderer reads. Nothing here knows a link kind by name except the two that are drawn as
-// themselves: a bridge (a node ports hang on) and a tap (a stub facing a VM).
+// themselves: a bridge (a node ports hang on) and a tap (a stub facing a VM). A service's process
+// is a node in its namespace's box.
 
 /** A namespace as a source describes it. */
 export interface NamespaceFacts {
@@ -50,6 +51,19 @@ export interface LinkFacts extends LinkRef {
   readonly drift: readonly string[];
 }
 
+/** A service's process as a source describes it. */
+export interface ProcessNodeFacts {
+  readonly namespace: string;
+  /** The service's name. */
+  readonly name: string;
+  /** What it runs (argv[0]), when known. */
+  readonly program: string | undefined;
+  /** Whether it runs; undefined when the kernel was not read. */
+  readonly running: boolean | undefined;
+  readonly ours: boolean;
+  readonly drift: readonly string[];
+}
+
 export interface Cluster {
   readonly id: string;
   readonly namespace: string | undefined;
@@ -66,9 +80,10 @@ export interface Cluster {
  * - `bridge`: a bridge, or any device other links are ports of;
  * - `tap`: a tap device; `vm` the stub of the VM behind it;
  * - `device`: any other device drawn as itself (the parent of a macvlan, a standalone NIC);
- * - `remote`: a tunnel's far end that is not on this host, or a lower link that was not found.
+ * - `remote`: a tunnel's far end that is not on this host, or a lower link that was not found;
+ * - `process`: a service's process (its name, what it runs, whether it runs).
  */
-export type NodeRole = "anchor" | "bridge" | "tap" | "vm" | "device" | "remote";
+export type NodeRole = "anchor" | "bridge" | "tap" | "vm" | "device" | "remote" | "process";
 
 export interface GraphNode {
   readonly id: string;
@@ -135,12 +150,14 @@ export function buildGraph(
   title: string,
   namespaces: readonly NamespaceFacts[],
   links: readonly LinkFacts[],
+  processes: readonly ProcessNodeFacts[] = [],
 ): GraphModel {
   const sortedLinks = [...links].sort(compareRefs);
+  const sortedProcesses = [...processes].sort(compareRefs);
   const byRef = new Map(sortedLinks.map((l) => [refKey(l), l]));
   const nsFacts = new Map<string, NamespaceFacts>();
   for (const n of namespaces) nsFacts.set(n.name ?? "", n);
-  for (const l of sortedLinks) {
+  for (const l of [...sortedLinks, ...sortedProcesses]) {
     if (!nsFacts.has(l.namespace ?? ""))
       nsFacts.set(l.namespace ?? "", { name: l.namespace, ours: false, drift: [] });
   }
@@ -198,6 +215,18 @@ export function buildGraph(
     if (l.unresolvedLower !== undefined) label.push(l.unresolvedLower);
     nodes.push({ id, cluster: c.id, role, label, ours: l.ours, drift: l.drift });
     nodeOf.set(refKey(l), id);
+  }
+  for (const p of sortedProcesses) {
+    const c = cluster(p.namespace);
+    const status = p.running === undefined ? [] : [p.running ? "running" : "not running"];
+    nodes.push({
+      id: `${c.id}_p${nodes.filter((n) => n.cluster === c.id && n.role === "process").length}`,
+      cluster: c.id,
+      role: "process",
+      label: [p.name, ...(p.program !== undefined && p.program !== p.name ? [p.program] : []), ...status],
+      ours: p.ours,
+      drift: p.drift,
+    });
   }
   /** Where a link's edges end: its own node, its bridge's, or its namespace's stack. */
   const attach = (l: LinkFacts): string =>

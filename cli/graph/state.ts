@@ -1,19 +1,30 @@
 // The picture from a stack's state (the default): what its resources say they made, each kind read
 // through its descriptor's `references` (so a new link kind draws without code here), with drift
 // against the kernel marked: an object missing from the kernel (or only a look-alike there), a
-// port whose master is not the one the state holds.
+// port whose master is not the one the state holds. A service's process comes from the kind's
+// `holdings`, as ls and gc read it, and is drift when it does not run.
 import { MARK_PREFIX } from "../../provider/kernel/ip";
 import type { Topology } from "./topology";
 import { ownerMark } from "../../provider/ownership";
 import type { References } from "../../provider/schema/references";
 import { RESOURCE_TYPE_PREFIX } from "../stackView";
 import { liveFacts } from "./live";
-import { buildGraph, refKey, type GraphModel, type LinkFacts, type NamespaceFacts } from "./model";
+import type { HoldingsOf } from "../../provider/holdings";
+import {
+  buildGraph,
+  refKey,
+  type GraphModel,
+  type LinkFacts,
+  type NamespaceFacts,
+  type ProcessNodeFacts,
+} from "./model";
 
 /** What the picture needs of a kind's descriptor (provider/kind.ts). */
 export interface KindInfo {
   readonly kernelKind: string | undefined;
   readonly references: (inputs: unknown) => References;
+  /** What its state holds in the kernel; the picture draws the processes among it. */
+  readonly holdings?: HoldingsOf;
 }
 
 /** A kind's descriptor by its name; undefined for a kind this version does not know. */
@@ -29,6 +40,7 @@ const strings = (v: unknown): string[] =>
 
 export const MISSING = "missing from the kernel";
 export const LOOK_ALIKE = "in the kernel only as a look-alike that is not this stack's";
+export const NOT_RUNNING = "not running in the kernel";
 
 /** The outputs at a declared link's path (`""`: the resource's own, `a.`: its field `a`). */
 /** The value at a path as `formatPath` writes it (`a.`, `hosts["h-1"].`), or `{}`. */
@@ -47,7 +59,7 @@ export function stateFacts(
   exported: unknown,
   kindOf: KindLookup,
   topology: Topology | undefined,
-): { namespaces: NamespaceFacts[]; links: LinkFacts[] } {
+): { namespaces: NamespaceFacts[]; links: LinkFacts[]; processes: ProcessNodeFacts[] } {
   const top = obj(exported);
   const deployment = "deployment" in top ? obj(top.deployment) : top;
   const resources = (Array.isArray(deployment.resources) ? deployment.resources : []).map(obj);
@@ -55,6 +67,7 @@ export function stateFacts(
   const kernelLinks = new Map(topology ? liveFacts(topology, false).links.map((l) => [refKey(l), l]) : []);
   const namespaces: NamespaceFacts[] = [];
   const links: LinkFacts[] = [];
+  const processes: ProcessNodeFacts[] = [];
   for (const r of resources) {
     const type = str(r.type);
     if (!type?.startsWith(RESOURCE_TYPE_PREFIX)) continue;
@@ -65,6 +78,20 @@ export function stateFacts(
     const props = { ...inputs, ...obj(r.outputs) };
     const managedBy = str(props.managedBy);
     const mark = managedBy && ownerMark({ managedBy, stackInstance: str(props.stackInstance) });
+    for (const { object: o, mark: carried } of mark ? (info.holdings?.(props, mark) ?? []) : []) {
+      if (o.type !== "process") continue;
+      const kernel = topology?.processes?.find(
+        (k) => k.netns === o.netns && k.name === o.name && k.mark === carried && k.running,
+      );
+      processes.push({
+        namespace: o.netns,
+        name: o.name,
+        program: o.program ?? kernel?.program,
+        running: topology ? kernel !== undefined : undefined,
+        ours: true,
+        drift: topology && kernel === undefined ? [NOT_RUNNING] : [],
+      });
+    }
     const refs = info.references(Object.keys(inputs).length > 0 ? inputs : props);
     for (const made of [refs.namespace, ...(refs.extraNamespaces ?? [])]) {
       const nsName = str(made);
@@ -127,7 +154,7 @@ export function stateFacts(
       });
     }
   }
-  return { namespaces, links };
+  return { namespaces, links, processes };
 }
 
 /**
@@ -145,6 +172,6 @@ export function stateGraph(
   kindOf: KindLookup,
   topology: Topology | undefined,
 ): GraphModel {
-  const { namespaces, links } = stateFacts(exported, kindOf, topology);
-  return buildGraph(title, namespaces, links);
+  const { namespaces, links, processes } = stateFacts(exported, kindOf, topology);
+  return buildGraph(title, namespaces, links, processes);
 }

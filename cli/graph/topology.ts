@@ -3,7 +3,16 @@
 // `pulumi-netns graph`. Read-only. The CLI's view of the kernel, not a kernel object: it reads
 // through the kernel layer's `Ip` and parsers, so the kernel layer keeps no reader per picture.
 import { parseAddresses } from "../../provider/kernel/address";
-import { carriesSign, isGone, pool } from "../../provider/kernel/inventory";
+import { carriesSign, isGone, listRecords, pool } from "../../provider/kernel/inventory";
+import {
+  markedSessionLeaders,
+  parseServiceRecordDetails,
+  processFacts,
+  processProgram,
+  type MarkedProcess,
+  type ProcessFacts,
+} from "../../provider/kernel/service";
+import { proveServiceProcess } from "../../provider/proof";
 import { defaultIp, MARK_PREFIX, type Ip } from "../../provider/kernel/ip";
 import { parseLinks, type LinkState } from "../../provider/kernel/link";
 import { netnsList } from "../../provider/kernel/netns";
@@ -56,9 +65,24 @@ export interface TopologyNamespace {
   readonly nsids: ReadonlyMap<number, string | undefined>;
 }
 
+/** A service's process, found through its record (nothing else in /proc says a process is ours). */
+export interface TopologyProcess {
+  readonly netns: string;
+  /** The service's name. */
+  readonly name: string;
+  /** The record's mark. */
+  readonly mark: string;
+  /** Its argv[0] as /proc shows it; undefined when it does not run. */
+  readonly program: string | undefined;
+  /** A process of the record runs: the one it names (pid, start time, namespace, mark), or one found by its environment. */
+  readonly running: boolean;
+}
+
 export interface Topology {
   /** The host's namespace first, then the named ones by name. */
   readonly namespaces: readonly TopologyNamespace[];
+  /** Every service record's process (absent in pictures recorded before services were drawn). */
+  readonly processes?: readonly TopologyProcess[];
 }
 
 type Json = Record<string, unknown>;
@@ -164,5 +188,32 @@ export async function observeTopologyNamespace(
 export async function takeTopology(ip: Ip = defaultIp()): Promise<Topology> {
   const names = await netnsList(ip);
   const read = await pool([undefined, ...names], 8, (name) => observeTopologyNamespace(name, ip));
-  return { namespaces: read.filter((n) => n !== undefined) };
+  return { namespaces: read.filter((n) => n !== undefined), processes: await takeProcesses() };
+}
+
+/**
+ * Each service record's process: running when the pid it names proves the record's own, or, when
+ * it does not (a start or restart killed before the record named its pid), a session leader whose
+ * own environment names the record and its mark proves it (as `ls` and `gc` find it).
+ * Equivalent to: reading /run/pulumi-netns/service, then /proc/PID/{stat,ns/net,environ,cmdline},
+ * and `grep -l -z ^PULUMI_NETNS_MARK= /proc/[0-9]*\/environ` only when a named pid does not prove.
+ */
+export async function takeProcesses(): Promise<TopologyProcess[]> {
+  const records = (await listRecords()).filter((r) => r.kind === "service");
+  let leaders: Promise<MarkedProcess[]> | undefined;
+  const found = await pool(records, 8, async (r): Promise<TopologyProcess[]> => {
+    const d = parseServiceRecordDetails(r.details);
+    if (d === undefined) return [];
+    const recorded = { ...d, file: r.file };
+    const proves = (pid: number, facts: ProcessFacts) =>
+      proveServiceProcess(pid, facts, recorded, r.mark).verdict === "ours";
+    let pid = d.pid !== undefined && proves(d.pid, await processFacts(d.pid)) ? d.pid : undefined;
+    if (pid === undefined && d.netnsInode !== undefined) {
+      leaders ??= markedSessionLeaders();
+      pid = (await leaders).find((p) => proves(p.pid, p.facts))?.pid;
+    }
+    const program = pid === undefined ? undefined : await processProgram(pid);
+    return [{ netns: d.netns, name: d.name, mark: r.mark, program, running: pid !== undefined }];
+  });
+  return found.flat();
 }

@@ -323,6 +323,15 @@ export async function markedSessionLeaders(): Promise<MarkedProcess[]> {
   return found;
 }
 
+/** argv[0] of `pid`; undefined when it is gone. Equivalent to: `cat /proc/PID/cmdline`. */
+export async function processProgram(pid: number): Promise<string | undefined> {
+  const text = await currentHost()
+    .files.readFile(`/proc/${positive(pid)}/cmdline`)
+    .catch(() => undefined);
+  const program = text?.split("\0")[0];
+  return program === "" ? undefined : program;
+}
+
 /** Runs a constant script on the current host (another machine), failing with its argv and stderr. */
 async function runScript(script: string, args: readonly string[], input?: string): Promise<string> {
   const argv = ["sh", "-c", script, "sh", ...args];

@@ -2,7 +2,7 @@
 // its sample (test/conformance/samples.ts), gets the same checks through the real engine and the
 // built CLI, knowing the kind only through its descriptor's `holdings`:
 //   up; `ls` lists everything the state holds as in state; `gc` finds nothing; preview is a no-op;
-//   `graph` draws every held namespace and link; each held object swapped for a look-alike is
+//   `graph` draws every held namespace, link and process; each held object swapped for a look-alike is
 //   reported gone by refresh, refused by up and left alone by destroy; destroy leaves nothing
 //   carrying the stack instance.
 // One stack holds every sample, so each engine operation runs once for all kinds: CI time is short.
@@ -245,14 +245,20 @@ function namedBy(o: HeldObject): string[] {
 // The picture
 
 /**
- * What a DOT picture of `pulumi-netns graph` draws: its namespaces (clusters, by their label) and
- * its links, each by its namespace and name (the first line of a node's label, or of an edge's
- * tail or head label, in the cluster of that end's node).
+ * What a DOT picture of `pulumi-netns graph` draws: its namespaces (clusters, by their label), its
+ * links, each by its namespace and name (the first line of a node's label, or of an edge's tail or
+ * head label, in the cluster of that end's node), and its processes (`shape=component` nodes) by
+ * namespace and the lines of their label.
  */
-function drawnObjects(dot: string): { namespaces: Set<string>; links: Set<string> } {
+function drawnObjects(dot: string): {
+  namespaces: Set<string>;
+  links: Set<string>;
+  processes: Map<string, string[]>;
+} {
   const firstLine = (attrs: string, key: string) => new RegExp(`\\b${key}="([^"\\\\]*)`).exec(attrs)?.[1];
   const namespaces = new Set<string>();
   const links = new Set<string>();
+  const processes = new Map<string, string[]>();
   const clusterOf = new Map<string, string>();
   let cluster: string | undefined;
   for (const line of dot.split("\n").map((l) => l.trim())) {
@@ -277,11 +283,14 @@ function drawnObjects(dot: string): { namespaces: Set<string>; links: Set<string
         const [, id, attrs] = node as unknown as [string, string, string];
         clusterOf.set(id, cluster);
         const name = firstLine(attrs, "label");
-        if (name !== undefined) links.add(`${cluster}\n${name}`);
+        if (name !== undefined && /\bshape=component\b/.test(attrs)) {
+          const label = /\blabel="((?:[^"\\]|\\.)*)"/.exec(attrs)?.[1] ?? "";
+          processes.set(`${cluster}\n${name}`, label.split("\\n"));
+        } else if (name !== undefined) links.add(`${cluster}\n${name}`);
       }
     }
   }
-  return { namespaces, links };
+  return { namespaces, links, processes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,7 +607,7 @@ describe("conformance: every kind's sample through the engine and the CLI", { co
     await s!.stack.preview({ expectNoChanges: true, onOutput: () => undefined });
   });
 
-  test("graph draws every held namespace and link", async (t) => {
+  test("graph draws every held namespace, link and process", async (t) => {
     if (!requireRoot(t)) return;
     const resources = await stateResources(s!);
     const graph = await cli(s!, ["graph", "--stack", stackName, "--format", "dot"]);
@@ -606,10 +615,15 @@ describe("conformance: every kind's sample through the engine and the CLI", { co
     const drawn = drawnObjects(graph.stdout);
     await perKind(t, (kind) => {
       for (const { object: o } of resources.filter((r) => kindOf(r) === kind).flatMap(holdingsOf)) {
-        // The picture is of namespaces and links: a service's process is not drawn, nor the namespace
-        // it only runs in.
-        if (o.type === "process") continue;
         const netns = o.type === "namespace" ? o.name : o.netns;
+        if (o.type === "process") {
+          // In its namespace's box: its name, what it runs, and that it runs.
+          const label = drawn.processes.get(`${netns}\n${o.name}`);
+          assert.ok(label, `graph draws ${describeHeld(o)}`);
+          assert.equal(label.at(-1), "running", `graph says ${describeHeld(o)} runs: ${label.join(" / ")}`);
+          if (o.program !== undefined && o.program !== o.name) assert.ok(label.includes(o.program));
+          continue;
+        }
         if (netns !== undefined) assert.ok(drawn.namespaces.has(netns), `graph draws namespace ${netns}`);
         if (o.type === "link") {
           assert.ok(drawn.links.has(`${netns ?? ""}\n${o.name}`), `graph draws ${describeHeld(o)}`);

@@ -26,6 +26,7 @@ const examples = [
   "vm-tap",
   "star",
   "iperf",
+  "dhcp",
   "vxlan-overlay",
   "shaped-link",
   "macvlan",

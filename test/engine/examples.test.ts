@@ -3,12 +3,13 @@
 // The change its README makes is not made again here: exampleReadmes.test.ts runs the README's
 // commands and compares their output, preview lines and kernel read-backs included.
 // The iperf example's life is a service's: started on up, kept across updates, stopped on destroy.
+// The dhcp example's hosts get their addresses from dnsmasq; destroy leaves none of its services.
 // The shaped-link example's limit is measured with iperf3: applied, changed in place, repaired.
 // The bgp example's routes are BGP's: sessions up on every router, gone with a bgpd, and one
 // router's AS number restarts that router's bgpd alone.
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { projectStack, repoRoot, type TestStack } from "../helpers/engine";
@@ -556,6 +557,115 @@ describe("examples through their whole life", { concurrency: false }, () => {
     } finally {
       await s.dispose();
       if (isIperf(pid)) process.kill(pid!, "SIGKILL");
+    }
+  });
+
+  test("dhcp", async (t) => {
+    if (!requireRoot(t)) return;
+    const p = uniquePrefix();
+    const s = await projectStack({ stackName: `${p}-dhcp`, workDir: example("dhcp") });
+    const [server, h1, h2] = ["server", "h1", "h2"].map((n) => `${p}-${n}`) as [string, string, string];
+    const stackMark = new RegExp(`/${p}-dhcp/`);
+    const directories = ["dnsmasq", "h1", "h2"].map((n) => `/run/${p}-dhcp-${n}`);
+    /** The service records that name the stack. */
+    const serviceRecords = () => {
+      const files = existsSync(SERVICE_RECORD_DIR) ? readdirSync(SERVICE_RECORD_DIR) : [];
+      return files.filter((f) => stackMark.test(readFileSync(`${SERVICE_RECORD_DIR}/${f}`, "utf8")));
+    };
+    /** `ip -j address show` of a host's eth0: its IPv4 addresses, each with whether it is dynamic. */
+    const ipv4Of = (namespace: string) =>
+      ipJson<{ addr_info: { family: string; local: string; prefixlen: number; dynamic?: boolean }[] }[]>([
+        "-n",
+        namespace,
+        "address",
+        "show",
+        "dev",
+        "eth0",
+      ])[0]!
+        .addr_info.filter((a) => a.family === "inet")
+        .map((a) => ({ cidr: `${a.local}/${a.prefixlen}`, dynamic: a.dynamic === true }));
+    const inRange = (cidr: string) => {
+      const m = /^10\.50\.0\.(\d+)\/24$/.exec(cidr);
+      return m !== null && Number(m[1]) >= 100 && Number(m[1]) <= 199;
+    };
+    try {
+      await setConfig(s, { namespacePrefix: `${p}-` });
+      const { outputs } = await s.stack.up();
+      // The stack's own probe: h2 reached h1 at the address dnsmasq reserved for it.
+      assert.match(
+        String(outputs.h2ReachedH1?.value),
+        /^ping 10\.50\.0\.150 from namespace .*: 3 packets transmitted, 3 received/,
+      );
+      assert.deepEqual(
+        ipv4Of(server),
+        [{ cidr: "10.50.0.1/24", dynamic: false }],
+        "the server's own address",
+      );
+      const [a1, a2] = [ipv4Of(h1), ipv4Of(h2)];
+      assert.deepEqual(a1, [{ cidr: "10.50.0.150/24", dynamic: true }], "h1: its reservation, as a lease");
+      assert.equal(a2.length, 1, `h2 has one IPv4 address: ${JSON.stringify(a2)}`);
+      assert.ok(
+        a2[0]!.dynamic && inRange(a2[0]!.cidr),
+        `h2's address is a lease from the range: ${a2[0]!.cidr}`,
+      );
+      // dnsmasq's lease file: `expiry MAC address hostname client-id`, one line per lease.
+      const leases = readFileSync(String(outputs.dnsmasqLeaseFile?.value), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const [, , address, hostname] = line.split(" ");
+          return `${hostname} ${address}`;
+        })
+        .sort();
+      assert.deepEqual(leases, [`h1 ${a1[0]!.cidr.split("/")[0]}`, `h2 ${a2[0]!.cidr.split("/")[0]}`]);
+      const running = processesMarked((mark) => stackMark.test(mark));
+      assert.equal(running.length, 3, "dnsmasq and two DHCP clients run");
+      assert.ok(directories.every((d) => existsSync(d)));
+      assert.equal(serviceRecords().length, 3);
+      // graph draws each service in its host's box: its name, what it runs, that it runs.
+      const graph = spawnSync(
+        process.execPath,
+        [
+          path.join(repoRoot, "dist", "cli", "index.js"),
+          "graph",
+          "--stack",
+          `${p}-dhcp`,
+          "--format",
+          "mermaid",
+        ],
+        {
+          cwd: example("dhcp"),
+          encoding: "utf8",
+          env: { ...process.env, ...s.stack.workspace.envVars, PULUMI_HOME: s.stack.workspace.pulumiHome },
+        },
+      );
+      assert.equal(graph.status, 0, graph.stderr);
+      assert.deepEqual(graph.stdout.match(/\{\{"[^"]*"\}\}/g)?.sort(), [
+        '{{"dnsmasq<br>running"}}',
+        '{{"udhcpc<br>busybox<br>running"}}',
+        '{{"udhcpc<br>busybox<br>running"}}',
+      ]);
+
+      const log = String(outputs.dnsmasqLog?.value);
+      await s.stack.destroy();
+      assert.deepEqual(
+        processesMarked((mark) => stackMark.test(mark)),
+        [],
+        "no process is left",
+      );
+      assert.deepEqual(
+        directories.filter((d) => existsSync(d)),
+        [],
+        "each service's directory went, with the lease file and scripts in it",
+      );
+      assert.equal(existsSync(log), false, "and dnsmasq's log");
+      assert.deepEqual(serviceRecords(), [], "and the services' records");
+      assert.deepEqual(leftovers(p), []);
+    } finally {
+      await s.dispose();
+      for (const pid of processesMarked((mark) => stackMark.test(mark))) killQuietly(-pid);
+      // Named after this test's unique prefix: whatever a failure left of them is this test's.
+      for (const d of directories) rmSync(d, { recursive: true, force: true });
     }
   });
 

@@ -4,7 +4,7 @@
 // pulumi-netns's yet): the model names each node and edge, and the SVG renders to a PNG.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +12,7 @@ import { hostGraphSources, hostSources, main } from "../../cli/index";
 import { liveGraph } from "../../cli/graph/live";
 import type { GraphModel } from "../../cli/graph/model";
 import { takeTopology } from "../../cli/graph/topology";
+import { SERVICE_RECORD_DIR, serviceRecordFile } from "../../provider/kernel/service";
 import { uniquePrefix } from "../helpers/names";
 import { ip, removeByPrefix } from "../helpers/readback";
 import { isRoot, requireRoot } from "../helpers/root";
@@ -21,7 +22,7 @@ const p = uniquePrefix();
 const [nsA, nsB, nsF] = ["a", "b", "f"].map((n) => `${p}-${n}`) as [string, string, string];
 const hostEnd = `${p}h`;
 const managedBy = (kind: string, name: string) => `pnt/${p}/${kind}/${name}`;
-const made: { kind: "Namespace" | "VethPair"; id: string; outs: Record<string, unknown> }[] = [];
+const made: { kind: "Namespace" | "VethPair" | "Service"; id: string; outs: Record<string, unknown> }[] = [];
 
 /** This file's edges in words (other tests' namespaces left out), sorted. */
 function edges(m: GraphModel): string[] {
@@ -96,6 +97,14 @@ describe("pulumi-netns graph --live against the kernel", { concurrency: false },
         "4789",
       ]);
     }
+    // A service in nsA: a process the picture finds through its record.
+    const svc = await driver("Service").create({
+      namespace: nsA,
+      name: "svc",
+      command: ["sleep", "600"],
+      managedBy: managedBy("Service", "svc"),
+    });
+    made.push({ kind: "Service", id: svc.id, outs: svc.outs as Record<string, unknown> });
     ip(["-n", nsB, "link", "add", "link", "vb", "name", "mv0", "type", "macvlan", "mode", "bridge"]);
     ip([
       "-n",
@@ -159,6 +168,36 @@ describe("pulumi-netns graph --live against the kernel", { concurrency: false },
     assert.deepEqual(edges(m), [
       `${nsA}:stack -- ${nsB}:stack ours | veth, mtu 1400 | va 10.77.0.1/24 | vb 10.77.0.2/24`,
     ]);
+  });
+
+  test("a service's process in its namespace's box: running (named by its record or not), then not once it is killed", async (t) => {
+    if (!requireRoot(t)) return;
+    const processes = (m: GraphModel) =>
+      m.nodes
+        .filter(
+          (n) => n.role === "process" && m.clusters.find((c) => c.id === n.cluster)?.label.startsWith(p),
+        )
+        .map((n) => `${m.clusters.find((c) => c.id === n.cluster)!.label}:${n.label.join(" ")}`);
+    assert.deepEqual(processes(liveGraph(await takeTopology(), true)), [`${nsA}:svc sleep running`]);
+    const pid = made.find((m) => m.kind === "Service")!.outs.pid as number;
+    // A record that names no pid yet (a start killed before its rewrite): the process is found by
+    // its environment, as ls and gc find it.
+    const record = `${SERVICE_RECORD_DIR}/${serviceRecordFile(nsA, "svc")}`;
+    const written = readFileSync(record, "utf8");
+    const [markLine, details, ...rest] = written.split("\n");
+    const unnamed = JSON.parse(details!) as Record<string, unknown>;
+    delete unnamed.pid;
+    delete unnamed.startTime;
+    writeFileSync(record, [markLine, JSON.stringify(unnamed), ...rest].join("\n"));
+    try {
+      assert.deepEqual(processes(liveGraph(await takeTopology(), true)), [`${nsA}:svc sleep running`]);
+    } finally {
+      writeFileSync(record, written);
+    }
+    process.kill(pid, "SIGKILL");
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}/environ`); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(processes(liveGraph(await takeTopology(), false)), [`${nsA}:svc not running`]);
   });
 
   test("the SVG names each namespace once and renders to a PNG", async (t) => {

@@ -10,13 +10,14 @@ import { chooseFormat, graph, render, type GraphOptions, type GraphSources } fro
 import { renderDot } from "../../../cli/graph/dot";
 import { liveGraph } from "../../../cli/graph/live";
 import { renderMermaid } from "../../../cli/graph/mermaid";
-import { buildGraph, type GraphModel, type LinkFacts } from "../../../cli/graph/model";
-import { MISSING, stateGraph, type KindLookup } from "../../../cli/graph/state";
+import { buildGraph, hasDrift, type GraphModel, type LinkFacts } from "../../../cli/graph/model";
+import { MISSING, NOT_RUNNING, stateGraph, type KindLookup } from "../../../cli/graph/state";
 import { main } from "../../../cli/index";
 import type { Sources } from "../../../cli/ls";
 import { graphvizSvg } from "../../../cli/graph/graphviz";
 import { parseJsonStream } from "../../../provider/kernel/ip";
-import { topologyNamespaceFrom, type Topology } from "../../../cli/graph/topology";
+import { topologyNamespaceFrom, type Topology, type TopologyProcess } from "../../../cli/graph/topology";
+import { ownerMark } from "../../../provider/ownership";
 import { kinds } from "../../../provider/kinds";
 
 const root = path.resolve(__dirname, "../../../..");
@@ -223,6 +224,68 @@ describe("graph model from a recorded state export", () => {
     };
     const m = stateGraph("t", state, kindOf, recordedTopology("mixed-kernel.json"));
     assert.match(m.nodes.find((n) => n.role === "bridge")!.drift.join(), /look-alike/);
+  });
+});
+
+describe("graph draws a service's process in its namespace's box", () => {
+  // The Lan's state with a Service in host pnq-h1, as `pulumi stack export` writes one.
+  const service = {
+    namespace: "pnq-h1",
+    name: "dhcp",
+    command: ["dnsmasq", "--keep-in-foreground"],
+    managedBy: "star/dev/Service/dhcp",
+    stackInstance: "2f71fe7df85ec371",
+  };
+  const mark = ownerMark(service);
+  const lan = JSON.parse(fixture("lan-state.json")) as { deployment: { resources: unknown[] } };
+  lan.deployment.resources.push({
+    type: "pulumi-nodejs:dynamic/netns:Service",
+    inputs: service,
+    outputs: { ...service, pid: 4242, startTime: "1", netnsInode: 1, logFile: "/var/log/x" },
+  });
+  const kernel = (processes: TopologyProcess[]): Topology => ({
+    ...recordedTopology("lan-kernel.json"),
+    processes,
+  });
+  const dnsmasq: TopologyProcess = { netns: "pnq-h1", name: "dhcp", mark, program: "dnsmasq", running: true };
+
+  it("from the state: its name and what it runs, from its kind's holdings", () => {
+    const m = stateGraph("t", lan, kindOf, undefined);
+    assert.deepEqual(
+      nodes(m).filter((n) => n.includes(":process:")),
+      ["pnq-h1:process:dhcp dnsmasq"],
+    );
+  });
+
+  it("against the kernel: running when its record's process proves ours, else drift", () => {
+    const running = stateGraph("t", lan, kindOf, kernel([dnsmasq]));
+    assert.deepEqual(
+      nodes(running).filter((n) => n.includes(":process:")),
+      ["pnq-h1:process:dhcp dnsmasq running"],
+    );
+    assert.equal(hasDrift(running), false);
+    for (const gone of [[], [{ ...dnsmasq, running: false }], [{ ...dnsmasq, mark: `${mark}x` }]]) {
+      const m = stateGraph("t", lan, kindOf, kernel(gone));
+      const node = m.nodes.find((n) => n.role === "process")!;
+      assert.deepEqual([node.label, node.drift], [["dhcp", "dnsmasq", "not running"], [NOT_RUNNING]]);
+    }
+    assert.match(renderDot(running), /ns0_p0 \[shape=component, label="dhcp\\ndnsmasq\\nrunning"\];/);
+    assert.match(renderMermaid(running), /ns0_p0\{\{"dhcp<br>dnsmasq<br>running"\}\}/);
+  });
+
+  it("--live: every service record's process in an existing namespace", () => {
+    const m = liveGraph(
+      kernel([
+        dnsmasq,
+        { netns: "pnq-h2", name: "udhcpc", mark: "m", program: undefined, running: false },
+        { netns: "pnq-gone", name: "old", mark: "m", program: undefined, running: false },
+      ]),
+      true,
+    );
+    assert.deepEqual(
+      nodes(m).filter((n) => n.includes(":process:")),
+      ["pnq-h1:process:dhcp dnsmasq running", "pnq-h2:process:udhcpc not running"],
+    );
   });
 });
 
