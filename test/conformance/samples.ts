@@ -64,8 +64,19 @@ export const samples: { readonly [K in ResourceKind]: Sample } = {
     },
   },
   Service: {
-    declare: (name, { sandbox }) =>
-      void new netns.Service(name, { namespace: sandbox, name: "svc", command: ["sleep", "600"] }),
+    // A small real daemon: a web server serving a file from a directory of its own, ready once it
+    // listens, so the suite's ownership, ls, gc and graph checks cover files and directories too.
+    declare: (name, { sandbox }) => {
+      const root = `/run/${sandbox}-www`;
+      void new netns.Service(name, {
+        namespace: sandbox,
+        name: "svc",
+        command: ["python3", "-m", "http.server", "8097", "--directory", root],
+        directories: [{ path: root }],
+        files: [{ path: `${root}/index.html`, content: "conformance\n" }],
+        readiness: { tcpPort: 8097, timeoutSeconds: 10 },
+      });
+    },
   },
   Vxlan: {
     declare: (name, { sandbox }) => {

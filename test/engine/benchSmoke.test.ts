@@ -1,6 +1,7 @@
 // The bench is not a test, but it must keep working: its smallest star (N=5) runs end to end
-// through every row but Mininet's and the remote ones (those start two sshd machines; the kernel
-// and engine tiers run those paths). No timing is judged. A test file rather than a step after the
+// through the user's-path rows (the Lan, the TypeScript project, the toolchain floor) and the
+// kernel floors. Left out: Mininet's rows, the remote ones (they start two sshd machines; the kernel
+// and engine tiers run those paths) and the Automation API diagnostics. No timing is judged. A test file rather than a step after the
 // tests, so the runner fits it beside the other files instead of after them.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -17,6 +18,7 @@ test("the bench's star runs end to end at N=5 and cleans up", async (t) => {
     BENCH_SKIP_MININET: "1",
     BENCH_SKIP_REMOTE: "1",
     BENCH_SETTLE_MS: "0",
+    BENCH_HEADLINE_ONLY: "1",
   };
   const bench = spawn(process.execPath, [path.join(repoRoot, "dist", "bench", "star.js")], {
     cwd: repoRoot,

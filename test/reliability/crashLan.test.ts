@@ -61,7 +61,6 @@ const hasAddress = (i: number) =>
 
 const upPoints: KillPoint[] = [
   { title: "once the first host namespace exists", kernel: () => hostNamespaces() >= 1 },
-  { title: "once half the host namespaces exist", kernel: () => hostNamespaces() >= HOSTS / 2 },
   { title: "once the first port is up on the bridge", kernel: () => hubPortsUp() >= 1 },
   { title: "once the first host has its address", kernel: () => hasAddress(1) },
 ];

@@ -74,9 +74,7 @@ const routeRecordsFor = (namespace: string) => {
 
 const points: KillPoint[] = [
   { title: "once the first tap exists", kernel: () => taps().length >= 1 },
-  { title: "once half the taps exist", kernel: () => taps().length >= TAPS / 2 },
   { title: "once the first route exists", kernel: () => ourRoutes().length >= 1 },
-  { title: "once half the routes exist", kernel: () => ourRoutes().length >= ROUTES / 2 },
 ];
 let survived = 0;
 
