@@ -161,19 +161,23 @@ const argv = z.array(argument).superRefine((list, ctx) => {
     ctx.addIssue({ code: "custom", path: [0], message, input: program });
 });
 
+/** Permission bits as chmod takes them, with the default a file or directory gets. */
+const permissionBits = (defaultMode: number) =>
+  orUnknown(
+    ruledNumber((m) =>
+      Number.isInteger(m) && m >= 0 && m <= 0o7777
+        ? []
+        : [`mode is an integer from 0 to 0o7777; got ${quote(m)}`],
+    ),
+  ).default(defaultMode);
+
 const fileSchema = z.strictObject({
   /** Absolute path of the file, written before the process starts. */
   path: orUnknown(ruledString(filePathProblems)),
   /** Its whole text. */
   content: orUnknown(z.string()),
   /** Permission bits (e.g. `0o640`); default 0644. */
-  mode: orUnknown(
-    ruledNumber((m) =>
-      Number.isInteger(m) && m >= 0 && m <= 0o7777
-        ? []
-        : [`mode is an integer from 0 to 0o7777; got ${quote(m)}`],
-    ),
-  ).default(0o644),
+  mode: permissionBits(0o644),
   /** `USER` or `USER:GROUP`; unset: root. */
   owner: orUnknown(ruledString(ownerProblems)).optional(),
 });
@@ -182,13 +186,7 @@ const directorySchema = z.strictObject({
   /** Absolute path; its parent must exist. Made before the process starts, removed at delete. */
   path: orUnknown(ruledString(directoryPathProblems)),
   /** Permission bits (e.g. `0o750`); default 0755. */
-  mode: orUnknown(
-    ruledNumber((m) =>
-      Number.isInteger(m) && m >= 0 && m <= 0o7777
-        ? []
-        : [`mode is an integer from 0 to 0o7777; got ${quote(m)}`],
-    ),
-  ).default(0o755),
+  mode: permissionBits(0o755),
   /** `USER` or `USER:GROUP`; unset: root. */
   owner: orUnknown(ruledString(ownerProblems)).optional(),
 });
