@@ -11,6 +11,8 @@ import {
   logTail,
   logTrim,
   markedSessionLeaders,
+  isSetprivStep,
+  processCommandLine,
   processFacts,
   processGroupSignal,
   runInNamespace,
@@ -320,7 +322,8 @@ const key = (d: MadeDirectory) => `${d.path}\0${d.id}`;
 
 /**
  * Starts the process and waits until it is what it should be: exec'd into the namespace with our
- * mark in its environment (until then /proc shows `ip`'s namespace and environment).
+ * mark in its environment (until then /proc shows `ip`'s namespace and environment), and past
+ * setpriv (until then it runs as root).
  */
 async function start(
   inputs: Inputs,
@@ -346,7 +349,10 @@ async function start(
   for (const end = Date.now() + EXEC_MS; Date.now() < end; await sleep(POLL_MS / 2)) {
     const facts = await processFacts(pid);
     if (facts.state !== "running") break;
-    if (facts.netnsInode === netnsInode && facts.mark === mark && facts.startTime !== undefined) {
+    // With a user, setpriv carries the mark before it drops root and execs the program.
+    const asItself =
+      inputs.user === undefined || !isSetprivStep(await processCommandLine(pid), inputs.command);
+    if (facts.netnsInode === netnsInode && facts.mark === mark && facts.startTime !== undefined && asItself) {
       return { pid, startTime: facts.startTime, netnsInode };
     }
   }

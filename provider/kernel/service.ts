@@ -398,6 +398,24 @@ export function startArgv(spec: StartSpec, group: string | undefined): string[] 
   return ["ip", "netns", "exec", spec.netns, "env", "-i", ...vars, ...privileges, ...spec.command];
 }
 
+/**
+ * Whether `cmdline` is the `setpriv` step of {@link startArgv} in front of `command`: the pid is
+ * already the service's, with its mark, but it does not run as its user, nor run its program, yet.
+ */
+export function isSetprivStep(cmdline: readonly string[] | undefined, command: readonly string[]): boolean {
+  if (cmdline === undefined || cmdline[0] !== "setpriv" || cmdline.length !== command.length + 5)
+    return false;
+  return cmdline[4] === "--" && command.every((arg, i) => cmdline[i + 5] === arg);
+}
+
+/** The argv a process was started with (/proc/PID/cmdline), on the current host; undefined when gone. */
+export async function processCommandLine(pid: number): Promise<string[] | undefined> {
+  const text = await currentHost()
+    .files.readFile(`/proc/${positive(pid)}/cmdline`)
+    .catch(() => undefined);
+  return text === undefined ? undefined : text.split("\0").slice(0, -1);
+}
+
 /** The user's primary group, for setpriv (which takes a group only as a group). Equivalent to: `id -g USER`. */
 async function primaryGroup(user: string): Promise<string> {
   const result = await currentHost().runner("id", ["-g", "--", user]);

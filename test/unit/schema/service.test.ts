@@ -4,6 +4,7 @@ import { validate } from "../../../provider/schema/checkFailures";
 import { serviceSchema } from "../../../provider/schema/service";
 import {
   directoryIdentityFrom,
+  isSetprivStep,
   markInEnviron,
   parseProcStat,
   processFactsFrom,
@@ -386,4 +387,23 @@ describe("a service's process, as /proc shows it", () => {
       "--",
     ]);
   });
+});
+
+test("a start is waited for past setpriv: its argv in front of the command, not the command itself", () => {
+  const command = ["bgpd", "-N", "r1"];
+  const spec = {
+    netns: "r1",
+    command,
+    environment: {},
+    workingDirectory: "/",
+    mark: "m",
+    service: "f/c",
+    log: "/l",
+  };
+  const wrapped = startArgv({ ...spec, user: "frr" }, "frr");
+  const setprivStep = wrapped.slice(wrapped.indexOf("setpriv"));
+  assert.equal(isSetprivStep(setprivStep, command), true);
+  assert.equal(isSetprivStep(command, command), false, "the program itself");
+  assert.equal(isSetprivStep(["setpriv", "--help"], ["--help"]), false, "a command that is setpriv");
+  assert.equal(isSetprivStep(undefined, command), false, "gone");
 });
